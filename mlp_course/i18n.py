@@ -1,0 +1,155 @@
+"""One language setting for every message the course shows.
+
+每条给学习者看的消息都同时写出中文和英文；一个设置决定显示哪一种。
+
+Every learner-facing string is written as a pair, ``text(zh=..., en=...)``,
+so neither language can be missing. The active language comes from
+:func:`set_language`, else the ``MLP_COURSE_LANG`` environment variable, else
+Chinese.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+
+LANGUAGES = ("zh", "en")
+ENV_VAR = "MLP_COURSE_LANG"
+
+_language: str | None = None
+
+
+def _normalise(lang: str) -> str | None:
+    key = str(lang).strip().lower().replace("_", "-")
+    if key in ("zh", "zh-cn", "zh-hans", "cn", "chinese", "中文"):
+        return "zh"
+    if key in ("en", "en-us", "en-gb", "english", "英文"):
+        return "en"
+    return None
+
+
+def get_language() -> str:
+    """The active language, ``"zh"`` or ``"en"``.  当前语言。"""
+    if _language is not None:
+        return _language
+    from_env = _normalise(os.environ.get(ENV_VAR, ""))
+    return from_env or "zh"
+
+
+def set_language(lang: str) -> str:
+    """Choose the language of every message: ``"zh"`` or ``"en"``.
+
+    选择所有提示信息的语言：``"zh"``（中文）或 ``"en"``（英文）。
+
+    >>> set_language("en")
+    'en'
+    """
+    global _language
+    chosen = _normalise(lang)
+    if chosen is None:
+        raise CourseValueError(
+            zh="set_language 的参数应为 'zh' 或 'en'，收到的是 {got!r}。",
+            en="set_language expects 'zh' or 'en', got {got!r}.",
+            got=lang,
+        )
+    _language = chosen
+    return chosen
+
+
+class language:
+    """Context manager that switches the language for a block.
+
+    临时切换语言的上下文管理器::
+
+        with language("en"):
+            ...
+    """
+
+    def __init__(self, lang: str):
+        self._lang = lang
+        self._saved: str | None = None
+
+    def __enter__(self) -> str:
+        global _language
+        self._saved = _language
+        return set_language(self._lang)
+
+    def __exit__(self, *exc) -> None:
+        global _language
+        _language = self._saved
+
+
+def _fields(template: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def text(zh: str, en: str, **fields) -> str:
+    """Pick the active language's version of a message and fill in its fields.
+
+    按当前语言选出消息并填入字段。两种语言的占位符必须一致。
+
+    >>> with language("en"):
+    ...     text(zh="共 {n} 个类别", en="{n} classes", n=3)
+    '3 classes'
+    """
+    if _fields(zh) != _fields(en):
+        # A programming error in the course itself, so it is loud and bilingual.
+        raise RuntimeError(f"zh/en placeholders differ: {zh!r} vs {en!r}")
+    template = zh if get_language() == "zh" else en
+    return template.format(**fields) if fields else template
+
+
+class Message:
+    """A message kept in both languages, rendered in the language active when shown.
+
+    同时保存两种语言的消息；显示时才按当前语言渲染。
+    """
+
+    __slots__ = ("zh", "en", "fields")
+
+    def __init__(self, zh: str, en: str, **fields):
+        text(zh, en, **fields)  # validates placeholders early
+        self.zh, self.en, self.fields = zh, en, fields
+
+    def render(self, lang: str | None = None) -> str:
+        if lang is None:
+            return text(self.zh, self.en, **self.fields)
+        with language(lang):
+            return text(self.zh, self.en, **self.fields)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Message({self.render()!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (self.zh, self.en, self.fields) == (
+            other.zh, other.en, other.fields)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+
+class CourseError(Exception):
+    """Base of the course's errors: the message follows the language setting.
+
+    课程所有错误的基类：消息随语言设置而变。The exception keeps both
+    versions (``.message``) so a caller can show the other language too.
+    """
+
+    def __init__(self, zh: str, en: str, **fields):
+        self.message = Message(zh, en, **fields)
+        super().__init__(self.message.render())
+
+    def __str__(self) -> str:
+        return self.message.render()
+
+
+class CourseValueError(CourseError, ValueError):
+    """A value of the right type but the wrong shape, range or content."""
+
+
+class CourseTypeError(CourseError, TypeError):
+    """An argument of the wrong type or dtype."""

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the system packages the end-to-end browser tests and Chinese plots need:
+# Debian's Chromium and the Noto CJK fonts. Does nothing when they are present,
+# or when not root / no apt-get (then the browser tests say why they are skipped).
+set -u
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "[mlp-course] not installing ${need[*]} (needs root and apt-get)"
+  exit 0
+fi
+echo "[mlp-course] installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null
