@@ -1,0 +1,139 @@
+"""Command line: ``python -m mlp_course <command> ...``.
+
+命令行入口。Commands:
+
+  build [LESSON...] [--check]     generate lessons/zh and lessons/en from solutions/
+  review NOTEBOOK [--pair ID...]  mark zh/en pairs as reviewed side by side
+  drift [LESSON...]               list zh/en pairs changed since their review
+  run-solutions [LESSON...]       execute the source notebooks, saving outputs
+  glossary TERM | --list | ...    look terms up (see `glossary --help`)
+  grade SUBMISSION... --out DIR   auto-grade notebooks into a gradebook
+  slides LESSON [--lang L]        render a lesson as reveal.js slides
+  release --lang L [--out FILE]   pack the student notebooks for a class
+  lab [--lang L] [jupyter args]   open the course in JupyterLab
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from .i18n import set_language, text
+
+
+def _language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["zh", "en"], default=None,
+                        help="language of messages / 消息语言 (zh|en)")
+
+
+def _build(argv: list[str]) -> int:
+    from . import notebooks
+
+    parser = argparse.ArgumentParser(prog="python -m mlp_course build",
+                                     description="Generate student notebooks / 生成学生版笔记本")
+    parser.add_argument("lessons", nargs="*")
+    parser.add_argument("--check", action="store_true",
+                        help="only report stale files / 只检查，不写入")
+    args = parser.parse_args(argv)
+    stale = notebooks.build(notebooks.lessons_from_args(args.lessons), check_only=args.check)
+    for path in stale:
+        if args.check:
+            print(text(zh="过期：{path}", en="stale: {path}", path=path))
+        else:
+            print(text(zh="已生成：{path}", en="wrote: {path}", path=path))
+    if args.check and stale:
+        print(text(zh="学生版笔记本与源不一致：请运行 `python -m mlp_course build`。",
+                   en="Student notebooks are out of date: run `python -m mlp_course build`."))
+        return 1
+    return 0
+
+
+def _review(argv: list[str]) -> int:
+    from . import notebooks
+
+    parser = argparse.ArgumentParser(prog="python -m mlp_course review",
+                                     description="Mark zh/en pairs reviewed / 标记段落对已审阅")
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--pair", action="append", default=None,
+                        help="pair id (repeatable); default: all pairs / 段落对 id，默认全部")
+    args = parser.parse_args(argv)
+    marked = notebooks.review(args.notebook, args.pair)
+    print(text(zh="已标记 {n} 个段落对为已审阅：{ids}", en="Marked {n} pairs reviewed: {ids}",
+               n=len(marked), ids=", ".join(marked)))
+    return 0
+
+
+def _drift(argv: list[str]) -> int:
+    from . import notebooks
+
+    parser = argparse.ArgumentParser(prog="python -m mlp_course drift")
+    parser.add_argument("lessons", nargs="*")
+    args = parser.parse_args(argv)
+    problems = []
+    for lesson in notebooks.lessons_from_args(args.lessons):
+        if lesson.source.exists():
+            problems += notebooks.drift(notebooks.read(lesson.source),
+                                        str(lesson.source.relative_to(lesson.source.parents[1])))
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+def _run_solutions(argv: list[str]) -> int:
+    from . import notebooks
+
+    parser = argparse.ArgumentParser(prog="python -m mlp_course run-solutions")
+    parser.add_argument("lessons", nargs="*")
+    args = parser.parse_args(argv)
+    for lesson in notebooks.lessons_from_args(args.lessons):
+        if lesson.source.exists():
+            print(text(zh="运行 {path}", en="running {path}", path=lesson.source.name), flush=True)
+            notebooks.execute(lesson.source)
+    return 0
+
+
+def _delegate(module: str):
+    def run(argv: list[str]) -> int:
+        return importlib.import_module(f"mlp_course.{module}").main(argv)
+    return run
+
+
+COMMANDS = {
+    "build": _build,
+    "review": _review,
+    "drift": _drift,
+    "run-solutions": _run_solutions,
+    "glossary": _delegate("glossary"),
+    "grade": _delegate("grader"),
+    "slides": _delegate("publish"),
+    "release": _delegate("publish"),
+    "lab": _delegate("lab"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # a global --lang before the command sets the message language for all of them
+    if len(argv) >= 2 and argv[0] == "--lang":
+        set_language(argv[1])
+        argv = argv[2:]
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    command, rest = argv[0], argv[1:]
+    if command in ("slides", "release"):
+        rest = [command, *rest]
+    for index, word in enumerate(rest[:-1]):
+        if word == "--lang" and command not in ("slides", "release", "lab", "grade", "glossary"):
+            set_language(rest[index + 1])
+    try:
+        return COMMANDS[command](rest)
+    except ValueError as error:  # course errors are already in the learner's language
+        print(error, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
