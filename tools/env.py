@@ -65,7 +65,9 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "test":
-        return run([str(PYTHON), "-m", "pytest", *rest])
+        # two workers; a notebook's cells stay together, in order, on one worker
+        parallel = [] if any(a.startswith("-n") for a in rest) else ["-n", "2", "--dist", "loadfile"]
+        return run([str(PYTHON), "-m", "pytest", *parallel, *rest])
     return run([str(PYTHON), "-m", "mlp_course", "lab", *rest])
 
 

@@ -1,0 +1,134 @@
+"""The lesson sources and their generated student notebooks stay in step."""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+import pytest
+
+from mlp_course import notebooks
+from mlp_course.course import COURSE
+from mlp_course.exercises import get_exercise
+from mlp_course.i18n import language
+
+SOURCES = [lesson for lesson in COURSE if lesson.source.exists()]
+IDS = [lesson.id for lesson in SOURCES]
+
+
+def test_every_lesson_of_the_course_has_a_source():
+    missing = [lesson.id for lesson in COURSE if not lesson.source.exists()]
+    assert not missing, f"lessons without a source notebook in solutions/: {missing}"
+
+
+def test_student_notebooks_are_what_build_generates():
+    stale = notebooks.build(check_only=True)
+    assert not stale, ("lessons/ differs from what `python -m mlp_course build` generates: "
+                       + ", ".join(map(str, stale)))
+
+
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_zh_and_en_texts_were_reviewed_together(lesson):
+    problems = notebooks.drift(notebooks.read(lesson.source), f"solutions/{lesson.source.name}")
+    assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_pairs_are_adjacent_chinese_first(lesson):
+    notebook = notebooks.read(lesson.source)
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            lang = notebooks.cell_lang(cell)
+            assert lang is not None, f"{lesson.id} cell {index}: markdown without lang-zh/lang-en tag"
+            if lang == "zh":
+                partner = cells[index + 1] if index + 1 < len(cells) else None
+                assert partner is not None and notebooks.cell_lang(partner) == "en", \
+                    f"{lesson.id} cell {index}: the Chinese cell is not followed by its English pair"
+                assert (partner.metadata["mlp_course"]["pair"]
+                        == cell.metadata["mlp_course"]["pair"])
+
+
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_exercises_are_registered_and_gradable(lesson):
+    notebook = notebooks.read(lesson.source)
+    solution_ids, check_ids = [], []
+    for cell in notebook.cells:
+        meta = notebooks.nbgrader(cell)
+        if not meta:
+            continue
+        assert meta.get("schema_version") == 3
+        if meta.get("solution"):
+            assert notebooks.BEGIN in cell.source and notebooks.END in cell.source
+            solution_ids.append(meta["grade_id"])
+        if meta.get("grade"):
+            assert meta.get("points", 0) > 0 and meta.get("locked") is True
+            check_ids.append(meta["grade_id"])
+    assert len(set(solution_ids + check_ids)) == len(solution_ids + check_ids), "grade_id reused"
+    for exercise_id in solution_ids:
+        exercise = get_exercise(exercise_id)
+        assert exercise.lesson == lesson.id
+        assert f"{exercise_id}_check" in check_ids, f"{exercise_id} has no check cell"
+
+
+def test_a_drifted_pair_is_reported_naming_the_cell():
+    lesson = SOURCES[0] if SOURCES else pytest.skip("no lesson yet")
+    notebook = notebooks.read(lesson.source)
+    changed = copy.deepcopy(notebook)
+    pair = notebooks.pairs(changed)[0]
+    pair.zh.source += "\n\n多出来的一句话。"
+    with language("en"):
+        problems = [str(p) for p in notebooks.drift(changed, "x.ipynb")]
+    assert len(problems) == 1
+    assert pair.id in problems[0] and "Chinese text changed" in problems[0]
+
+
+def test_a_pair_missing_one_side_is_reported():
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_markdown_cell("只有中文")
+    cell.metadata["tags"] = ["lang-zh"]
+    cell.metadata["mlp_course"] = {"pair": "lonely"}
+    notebook.cells = [cell]
+    with language("en"):
+        problems = [str(p) for p in notebooks.drift(notebook, "x.ipynb")]
+    assert any("lonely" in p and "English side is missing" in p for p in problems)
+
+
+def test_review_records_both_fingerprints(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    for lang, text in (("zh", "你好"), ("en", "Hello")):
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.metadata["tags"] = [f"lang-{lang}"]
+        cell.metadata["mlp_course"] = {"pair": "greeting"}
+        notebook.cells.append(cell)
+    path = tmp_path / "n.ipynb"
+    notebooks.write(notebook, path)
+    assert notebooks.drift(notebooks.read(path))
+    assert notebooks.review(path) == ["greeting"]
+    assert notebooks.drift(notebooks.read(path)) == []
+
+
+def test_stub_replaces_only_the_solution_and_keeps_indentation():
+    source = ("def f(x):\n    \"\"\"doc\"\"\"\n    ### BEGIN SOLUTION\n    return x + 1\n"
+              "    ### END SOLUTION\n\nprint('kept')")
+    zh = notebooks.stub_solutions(source, "zh")
+    en = notebooks.stub_solutions(source, "en")
+    assert "return x + 1" not in zh and "return x + 1" not in en
+    assert "    # 在这里写你的代码\n    raise NotImplementedError()" in zh
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError()" in en
+    assert "print('kept')" in en and '"""doc"""' in en
+    compile(en, "<stub>", "exec")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_student_notebook_is_one_language_without_answers_or_outputs(lesson, lang):
+    student = notebooks.read(lesson.student(lang))
+    other = "en" if lang == "zh" else "zh"
+    assert student.metadata["mlp_course"]["lang"] == lang
+    for cell in student.cells:
+        assert notebooks.cell_lang(cell) in (None, lang)
+        assert notebooks.BEGIN not in cell.source
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    assert not any(f"lang-{other}" in c.metadata.get("tags", []) for c in student.cells)
