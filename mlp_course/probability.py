@@ -257,7 +257,8 @@ def entropy(p, axis: int = -1) -> np.ndarray:
     """
     p = check_probabilities(p, "p", axis=axis)
     axis = check_axis(axis, p.ndim)
-    return -_xlogy(p, p).sum(axis=axis)
+    # + 0.0 turns the -0.0 of a certain outcome into 0.0.
+    return -_xlogy(p, p).sum(axis=axis) + 0.0
 
 
 def kl_divergence(p, q, axis: int = -1) -> np.ndarray:
