@@ -291,12 +291,13 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
 
 
 def probability_tolerance(dtype) -> float:
-    """How far a sum of probabilities may drift from 1: ``sqrt(eps)`` of the dtype.
+    """How far a sum of probabilities may drift from 1: ``sqrt(eps)`` of the dtype, at least 1e-6.
 
-    概率之和允许偏离 1 的幅度：dtype 机器精度的平方根
-    （float64 约 1.5e-8，float32 约 3.5e-4）。
+    概率之和允许偏离 1 的幅度：dtype 机器精度的平方根，但不小于 1e-6
+    （float64 为 1e-6，float32 约 3.5e-4）。The floor lets float32
+    probabilities converted to float64 still pass.
     """
-    return float(np.sqrt(np.finfo(dtype).eps))
+    return max(float(np.sqrt(np.finfo(dtype).eps)), 1e-6)
 
 
 def check_probabilities(p, name: str, axis: int = -1) -> np.ndarray:
@@ -305,8 +306,8 @@ def check_probabilities(p, name: str, axis: int = -1) -> np.ndarray:
     检查 ``p`` 沿 ``axis`` 是否为概率分布：非负、有限、和为 1。
 
     Each slice along ``axis`` must be non-negative, finite, and sum to 1 within
-    :func:`probability_tolerance` (``sqrt(eps)`` of the dtype, so float32
-    results of a softmax pass while ``[0.3, 0.3, 0.3]`` does not).
+    :func:`probability_tolerance` (1e-6 for float64, about 3.5e-4 for
+    float32, so a softmax output passes while ``[0.3, 0.3, 0.3]`` does not).
 
     Returns
     -------
