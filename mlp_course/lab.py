@@ -59,10 +59,14 @@ def newer_lessons(lang: str, workspace: Path = WORKSPACE, lessons: Path = LESSON
 def write_settings(lang: str, settings: Path = SETTINGS) -> Path:
     """A JupyterLab user-settings folder whose interface language is ``lang``."""
     folder = settings / lang
-    plugin = folder / "@jupyterlab" / "translation-extension"
-    plugin.mkdir(parents=True, exist_ok=True)
-    (plugin / "plugin.jupyterlab-settings").write_text(
-        json.dumps({"locale": LOCALE[lang]}, indent=2) + "\n", encoding="utf-8")
+    for plugin, values in (
+        ("translation-extension/plugin", {"locale": LOCALE[lang]}),
+        # the course runs offline: no news or update checks that would fail
+        ("apputils-extension/notification", {"fetchNews": "false", "checkForUpdates": False}),
+    ):
+        path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
     return folder
 
 

@@ -1,0 +1,283 @@
+"""End-to-end: the course in a real browser (Debian's Chromium, driven by Playwright).
+
+A learner who runs ``make lab`` must see lessons that run without errors, sliders
+that move bars, a glossary that answers, and slides that show. These tests start
+JupyterLab from the project's environment on 127.0.0.1 (free port, throw-away
+token, throw-away copies of the lessons), drive Chromium, and keep a screenshot
+of every page in ``artifacts/browser/``.
+
+Without Chromium they are skipped, with the reason printed; in CI (``CI`` set)
+a missing browser fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from mlp_course.course import ROOT
+from mlp_course.lab import write_settings
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# JupyterLab logs these itself when it has no network; they are not our errors.
+BENIGN_CONSOLE = (
+    re.compile(r"Failed to load resource.*(404|net::ERR)", re.I),
+    re.compile(r"favicon", re.I),
+)
+
+
+def _require_browser():
+    if CHROMIUM is None:
+        reason = "Chromium is not installed (Debian package 'chromium'); run tools/system-deps.sh"
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI: {reason}")
+        print(f"\n[browser tests skipped] {reason}", file=sys.stderr)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Lab:
+    def __init__(self, root: Path, lang: str, tmp: Path):
+        self.root = root
+        self.lang = lang
+        self.token = secrets.token_hex(16)
+        self.port = _free_port()
+        env = dict(os.environ)
+        env["MLP_COURSE_LANG"] = lang
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(write_settings(lang, tmp / "settings"))
+        env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "workspaces")
+        env["JUPYTER_RUNTIME_DIR"] = str(tmp / "runtime")
+        env.pop("MPLBACKEND", None)
+        self.log = open(tmp / f"jupyterlab-{lang}.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.port={self.port}", f"--IdentityProvider.token={self.token}",
+             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0"],
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=2)
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not start; see {self.log.name}")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/lab/tree/{path}?token={self.token}"
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def course_copy(tmp_path_factory):
+    """Throw-away copies of the student notebooks, so a test run never edits the repo."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "lessons", root / "lessons")
+    return root
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def lab(request, course_copy, tmp_path_factory, browser):
+    server = Lab(course_copy, request.param, tmp_path_factory.mktemp(f"lab-{request.param}"))
+    yield server
+    server.stop()
+
+
+class Page:
+    """A JupyterLab page with console errors recorded."""
+
+    def __init__(self, browser, name: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.name = name
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+
+    def _console(self, message):
+        if message.type == "error" and not any(p.search(message.text) for p in BENIGN_CONSOLE):
+            self.errors.append(message.text)
+
+    def screenshot(self, suffix: str = ""):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}{suffix}.png"), full_page=False)
+
+    def close(self):
+        self.context.close()
+
+
+def open_notebook(page: Page, lab: Lab, path: str):
+    page.page.goto(lab.url(path))
+    page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    # the kernel is ready when the status shows idle
+    page.page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook') !== null"
+        " && !document.querySelector('.jp-mod-kernelStarting')", timeout=60_000)
+
+
+def run_all(page: Page, timeout_s: float = 120):
+    """Restart the kernel and run every cell (the toolbar's ⏩ button), then wait."""
+    page.page.click("[data-jp-item-name='restart-and-run'] button, "
+                    "jp-button[data-command='notebook:restart-run-all'], "
+                    "[data-command='notebook:restart-run-all']")
+    page.page.click(".jp-Dialog .jp-mod-accept")
+    page.page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+                .map(p => p.textContent.trim());
+            return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+        }""", timeout=timeout_s * 1000)
+
+
+def tracebacks(page: Page) -> list[str]:
+    texts = page.page.locator(".jp-OutputArea-output").all_inner_texts()
+    return [t[:400] for t in texts if "Traceback (most recent call last)" in t
+            or re.search(r"^\w*(Error|Exception)\s+Traceback", t, re.M)]
+
+
+def probabilities_shown(page: Page) -> list[float]:
+    text = page.page.locator(".mlp-softmax-probs").first.inner_text()
+    return [float(x) for x in re.findall(r"\d+\.\d+", text)]
+
+
+@pytest.mark.parametrize("lesson", ["01_softmax", "05_mlp_forward"])
+def test_lesson_runs_in_the_browser_and_sliders_move_bars(browser, lab, lesson):
+    lang = lab.lang
+    page = Page(browser, f"{lesson}-{lang}")
+    try:
+        open_notebook(page, lab, f"lessons/{lang}/{lesson}.ipynb")
+        run_all(page)
+        page.screenshot()
+        assert tracebacks(page) == [], f"cells with errors in {lesson} ({lang})"
+        if lesson == "01_softmax":
+            import numpy as np
+
+            widget = page.page.locator(".mlp-softmax-explorer").first
+            widget.scroll_into_view_if_needed()
+            before = probabilities_shown(page)
+            handle = widget.locator(".noUi-handle, .ui-slider-handle").first
+            handle.focus()
+            for _ in range(5):
+                page.page.keyboard.press("ArrowRight")
+            page.page.wait_for_function(
+                "(before) => document.querySelector('.mlp-softmax-probs').innerText !== before",
+                arg=page.page.locator(".mlp-softmax-probs").first.inner_text(), timeout=10_000) \
+                if probabilities_shown(page) == before else None
+            after = probabilities_shown(page)
+            page.screenshot("-slider")
+            assert after != before
+            assert abs(sum(after) - 1) < 2e-3
+            logits_text = widget.locator(".widget-readout").all_inner_texts()
+            logits = np.array([float(v) for v in logits_text if re.fullmatch(r"-?\d+(\.\d+)?", v)])
+            if len(logits) >= len(after) + 1:  # logit sliders, then the temperature
+                z = logits[:len(after)] / logits[len(after)]
+                expected = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+                assert np.allclose(after, expected, atol=2e-3)
+        assert page.errors == [], f"JavaScript console errors: {page.errors}"
+    finally:
+        page.close()
+
+
+def test_glossary_widget_translates_as_you_type(browser, lab):
+    lang = lab.lang
+    page = Page(browser, f"00_start_here-{lang}")
+    try:
+        open_notebook(page, lab, f"lessons/{lang}/00_start_here.ipynb")
+        run_all(page)
+        assert tracebacks(page) == []
+        box = page.page.locator(".mlp-glossary-widget input").first
+        box.scroll_into_view_if_needed()
+        box.fill("")
+        box.type("交叉熵", delay=30)
+        page.page.wait_for_function(
+            "() => /cross-entropy/i.test(document.querySelector('.mlp-glossary-widget').innerText)",
+            timeout=10_000)
+        page.screenshot("-glossary")
+        assert page.errors == [], f"JavaScript console errors: {page.errors}"
+    finally:
+        page.close()
+
+
+def test_jupyterlab_interface_follows_the_language(browser, lab):
+    lang = lab.lang
+    page = Page(browser, f"interface-{lang}")
+    try:
+        page.page.goto(f"{lab.base}/lab?token={lab.token}")
+        page.page.wait_for_selector(".lm-MenuBar-item", timeout=60_000)
+        menus = " ".join(page.page.locator(".lm-MenuBar-item").all_inner_texts())
+        page.screenshot()
+        if lang == "zh":
+            assert "文件" in menus, menus
+        else:
+            assert "File" in menus, menus
+    finally:
+        page.close()
+
+
+def test_slides_show_their_first_slides(browser, tmp_path):
+    from mlp_course.publish import slides
+
+    deck = slides("01", "en", tmp_path / "slides")
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready", timeout=20_000)
+        first = page.locator(".reveal .slides section.present").first.inner_text()
+        assert first.strip(), "the first slide is empty"
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(400)
+        assert int(page.evaluate("Reveal.getTotalSlides()")) > 3
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "slides-01-en.png"))
+        assert errors == [], errors
+    finally:
+        context.close()
