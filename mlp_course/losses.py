@@ -128,6 +128,19 @@ def _is_probability_target(x: np.ndarray, target) -> bool:
     return kind == "f" and tuple(shape) == x.shape
 
 
+def _check_no_ignore_index(ignore_index: int) -> None:
+    # Like PyTorch: a negative value can never match a class and is harmless;
+    # a class number would suggest that class is skipped, which it is not.
+    if ignore_index >= 0:
+        raise CourseValueError(
+            zh="ignore_index={ignore} 只适用于类别索引目标；target 是概率分布 (N, C) 时请不要设置它"
+               "（要忽略某个样本，把它从批次中去掉即可）。",
+            en="ignore_index={ignore} only applies to class-index targets; leave it unset "
+               "when target holds probability distributions (N, C) (to skip an example, "
+               "remove it from the batch).",
+            ignore=ignore_index)
+
+
 def _probability_targets(x: np.ndarray, target, name: str) -> np.ndarray:
     t = check_probabilities(target, name, axis=-1)
     t = t.astype(x.dtype, copy=False)
@@ -169,6 +182,7 @@ def _nll_loss(log_probs, target, weight, ignore_index, reduction):
     picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
     with np.errstate(invalid="ignore"):
         losses = np.where(keep, -tw * picked, 0).astype(log_probs.dtype, copy=False)
+    losses += 0  # a sure right answer gives -0.0; show it as 0.0
     return _reduce(losses, reduction, tw.sum())
 
 
@@ -311,6 +325,7 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     w = _as_weight(weight, z.shape[-1], z.dtype)
     single = z.ndim == 1
     if _is_probability_target(z, target):
+        _check_no_ignore_index(ignore_index)
         t = _probability_targets(z, target, "target")
         log_probs = _log_softmax(z if not single else z[None, :], axis=1)
         return _finish(_soft_cross_entropy(log_probs, t, w, label_smoothing, reduction),
@@ -370,6 +385,7 @@ def cross_entropy_grad(logits, target, weight=None, ignore_index: int = -100,
     num_classes = z.shape[-1]
     eps = z.dtype.type(label_smoothing)
     if _is_probability_target(z, target):
+        _check_no_ignore_index(ignore_index)
         r = _soft_target_weights(_probability_targets(z, target, "target"), w,
                                  label_smoothing)
         keep = None
