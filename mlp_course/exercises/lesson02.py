@@ -38,14 +38,17 @@ def _log_probs(rng, n, c, scale=3.0, dtype=np.float64):
 
 def _cases(rng: np.random.Generator) -> list[Case]:
     n, c = int(rng.integers(3, 9)), int(rng.integers(2, 11))
-    masked = _log_probs(rng, 4, 5)
+    # Masking happens on the logits, so every row stays a distribution.
+    masked_logits = rng.standard_normal((4, 5)) * 3
     masked_target = rng.integers(0, 5, 4)
     for row, label in enumerate(masked_target):
-        masked[row, (label + 1) % 5] = -np.inf  # a masked class that is not the answer
+        masked_logits[row, (label + 1) % 5] = -np.inf  # a masked class that is not the answer
+    masked = _log_softmax(masked_logits)
     confident = _log_softmax(rng.uniform(-1, 1, (5, 4)) * 1e4)
-    dead = _log_probs(rng, 3, 4)
+    dead_logits = rng.standard_normal((3, 4)) * 3
     dead_target = np.array([0, 1, 2])
-    dead[1, 1] = -np.inf
+    dead_logits[1, 1] = -np.inf
+    dead = _log_softmax(dead_logits)
     return [
         Case((_log_probs(rng, n, c), rng.integers(0, c, n)),
              Message(zh="形状随机的一批对数概率 (N, C) 与标签 (N,)",
