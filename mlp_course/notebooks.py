@@ -36,6 +36,7 @@ STUB = {
     "en": ["# YOUR CODE HERE", "raise NotImplementedError()"],
 }
 LANG_TAG = {lang: f"lang-{lang}" for lang in LANGUAGES}
+LANGUAGE_NAME = {"zh": Message(zh="中文", en="Chinese"), "en": Message(zh="英文", en="English")}
 
 
 def _nbformat():
@@ -117,11 +118,9 @@ def drift(notebook, name: str = "") -> list[Message]:
         for lang, other in (("zh", "en"), ("en", "zh")):
             if getattr(pair, lang) is None:
                 problems.append(Message(
-                    zh="{name} 段落对 {pair}（第 {index} 个单元格）：缺少{lang_zh}版本。",
-                    en="{name} pair {pair} (cell {index}): the {lang_en} side is missing.",
-                    name=name, pair=pair.id, index=pair.index,
-                    lang_zh="中文" if lang == "zh" else "英文",
-                    lang_en="Chinese" if lang == "zh" else "English"))
+                    zh="{name} 段落对 {pair}（第 {index} 个单元格）：缺少{side}版本。",
+                    en="{name} pair {pair} (cell {index}): the {side} side is missing.",
+                    name=name, pair=pair.id, index=pair.index, side=LANGUAGE_NAME[lang]))
         if pair.zh is None or pair.en is None:
             continue
         reviewed = pair.zh.metadata.get("mlp_course", {}).get("reviewed") or {}
@@ -130,17 +129,14 @@ def drift(notebook, name: str = "") -> list[Message]:
         if len(changed) == 1:
             side, other = changed[0], "en" if changed[0] == "zh" else "zh"
             problems.append(Message(
-                zh="{name} 段落对 {pair}（第 {index} 个单元格）：{side_zh}文本在上次审阅后改过，"
-                   "{other_zh}文本没有跟着审阅。请对照修改，然后运行 "
+                zh="{name} 段落对 {pair}（第 {index} 个单元格）：{side}文本在上次审阅后改过，"
+                   "{other}文本没有跟着审阅。请对照修改，然后运行 "
                    "`python -m mlp_course review {path} --pair {pair}`。",
-                en="{name} pair {pair} (cell {index}): the {side_en} text changed since the pair "
-                   "was last reviewed, but the {other_en} text was not reviewed with it. Bring "
+                en="{name} pair {pair} (cell {index}): the {side} text changed since the pair "
+                   "was last reviewed, but the {other} text was not reviewed with it. Bring "
                    "them in line, then run `python -m mlp_course review {path} --pair {pair}`.",
                 name=name, pair=pair.id, index=pair.index, path=name,
-                side_zh="中文" if side == "zh" else "英文",
-                other_zh="英文" if other == "en" else "中文",
-                side_en="Chinese" if side == "zh" else "English",
-                other_en="English" if other == "en" else "Chinese"))
+                side=LANGUAGE_NAME[side], other=LANGUAGE_NAME[other]))
         elif len(changed) == 2:
             problems.append(Message(
                 zh="{name} 段落对 {pair}（第 {index} 个单元格）：两种语言都没有审阅记录（或都改过）。"
