@@ -337,12 +337,17 @@ def check_probabilities(p, name: str, axis: int = -1) -> np.ndarray:
     tol = probability_tolerance(arr.dtype) * max(1.0, np.sqrt(arr.shape[axis]) / 10)
     off = np.abs(sums - 1.0) > tol
     if np.any(off):
+        if sums.ndim == 0:
+            raise CourseValueError(
+                zh="参数 {name} 的和应为 1，实际是 {total:.10g}（允许误差 {tol:.1e}）。",
+                en="{name} must sum to 1, but it sums to {total:.10g} (tolerance {tol:.1e}).",
+                name=name, total=float(sums), tol=tol)
         where = tuple(int(i) for i in np.argwhere(off)[0])
         raise CourseValueError(
-            zh="参数 {name} 沿 axis={axis} 的和应为 1，但位置 {pos} 处的和是 {total}"
+            zh="参数 {name} 沿 axis={axis} 的和应为 1，但位置 {pos} 处的和是 {total:.10g}"
                "（允许误差 {tol:.1e}）。",
             en="{name} must sum to 1 along axis={axis}, but the slice at {pos} sums to "
-               "{total} (tolerance {tol:.1e}).",
+               "{total:.10g} (tolerance {tol:.1e}).",
             name=name, axis=axis, pos=where, total=float(sums[where]), tol=tol)
     return arr
 

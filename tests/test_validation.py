@@ -1,0 +1,177 @@
+"""The input checks: accepted input passes through unchanged, bad input gets a clear bilingual error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlp_course import CourseTypeError, CourseValueError
+from mlp_course.validation import (as_float_array, as_labels, check_axis, check_fraction,
+                                   check_positive_number, check_probabilities, check_reduction,
+                                   check_same_rows, check_same_shape, describe,
+                                   probability_tolerance)
+
+
+# ---------------------------------------------------------------- as_float_array
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float_arrays_pass_without_copy(dtype):
+    x = np.ones((2, 3), dtype=dtype)
+    assert as_float_array(x, "x") is x
+
+
+@pytest.mark.parametrize("value,dtype", [
+    ([1, 2, 3], np.float64), (3, np.float64), (2.5, np.float64),
+    (np.arange(3, dtype=np.int32), np.float64), (np.arange(3, dtype=np.uint8), np.float64),
+    (np.ones(2, dtype=np.float16), np.float32), ([[1.0, 2.0]], np.float64)])
+def test_conversions(value, dtype):
+    out = as_float_array(value, "x")
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, np.asarray(value, dtype=np.float64))
+
+
+@pytest.mark.parametrize("value,en,zh", [
+    (np.array([True, False]), "boolean", "布尔"),
+    (np.array([1j]), "complex", "复数"),
+    (np.array(["a"]), "numeric", "数值"),
+    (np.array([object()], dtype=object), "numeric", "数值"),
+    ("12", "string", "字符串"),
+    ([1, "a"], "numeric", "数值"),
+])
+def test_non_numeric_input_is_a_type_error(bilingual_error, value, en, zh):
+    bilingual_error(CourseTypeError, lambda: as_float_array(value, "logits"),
+                    en=["logits", en], zh=["logits", zh])
+
+
+def test_dimension_and_emptiness_checks(bilingual_error):
+    bilingual_error(CourseValueError, lambda: as_float_array(np.zeros(3), "X", ndim=2),
+                    en=["X", "2-D", "got 1-D", "(3,)"], zh=["X", "2 维", "1 维", "(3,)"])
+    bilingual_error(CourseValueError, lambda: as_float_array(1.0, "z", min_ndim=1),
+                    en=["z", "at least 1"], zh=["z", "至少"])
+    bilingual_error(CourseValueError, lambda: as_float_array([], "z"),
+                    en=["z", "empty", "(0,)"], zh=["z", "空数组", "(0,)"])
+    assert as_float_array([], "z", allow_empty=True).shape == (0,)
+    bilingual_error(CourseValueError, lambda: as_float_array([[1, 2], [3]], "X"),
+                    en=["X", "same length"], zh=["X", "一样长"])
+
+
+def test_describe():
+    assert describe(np.zeros((2, 3), dtype=np.float32)) == "shape (2, 3), dtype float32"
+    assert describe(None) == "None (NoneType)"
+    assert describe("x" * 100).endswith("... (str)")
+
+
+# ---------------------------------------------------------------- check_axis
+
+def test_check_axis():
+    assert check_axis(-1, 3) == 2
+    assert check_axis(np.int64(1), 2) == 1
+
+
+def test_check_axis_errors(bilingual_error):
+    bilingual_error(CourseValueError, lambda: check_axis(3, 2),
+                    en=["axis=3", "-2 <= axis <= 1"], zh=["axis=3", "-2 到 1"])
+    bilingual_error(CourseTypeError, lambda: check_axis(True, 2),
+                    en=["axis", "integer"], zh=["axis", "整数"])
+    bilingual_error(CourseTypeError, lambda: check_axis("1", 2, name="dim"),
+                    en=["dim", "integer"], zh=["dim", "整数"])
+
+
+# ---------------------------------------------------------------- as_labels
+
+def test_labels_pass():
+    y = as_labels([0, 2, 1], "y", num_classes=3, n=3)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, [0, 2, 1])
+    np.testing.assert_array_equal(as_labels(np.array([0, -100], dtype=np.int8), "y", 2,
+                                            ignore_index=-100), [0, -100])
+    np.testing.assert_array_equal(as_labels(np.array([1], dtype=np.uint64), "y", 2), [1])
+
+
+def test_whole_float_labels_are_rejected_with_a_hint(bilingual_error):
+    messages = bilingual_error(CourseTypeError, lambda: as_labels([0.0, 1.0], "y", 3),
+                               en=["y", "integer class indices", "y.astype(int)", "float64"],
+                               zh=["y", "整数类别索引", "y.astype(int)", "float64"])
+    assert "(2,)" in messages["en"]
+    messages = bilingual_error(CourseTypeError, lambda: as_labels([0.5], "y", 3),
+                               en=["y", "integer class indices"], zh=["y", "整数类别索引"])
+    assert "astype(int)" not in messages["en"] and "astype(int)" not in messages["zh"]
+
+
+def test_label_errors(bilingual_error):
+    bilingual_error(CourseValueError, lambda: as_labels([0, 3, 1], "y", num_classes=3),
+                    en=["y", "3", "position (1,)", "C=3", "0 <= label < 3"],
+                    zh=["y", "3", "(1,)", "C=3", "0 <= 标签 < 3"])
+    bilingual_error(CourseValueError, lambda: as_labels([-1], "y", 3, ignore_index=-100),
+                    en=["-1", "ignore_index=-100"], zh=["-1", "ignore_index=-100"])
+    bilingual_error(CourseValueError, lambda: as_labels([0, 1], "target", 3, n=5),
+                    en=["target", "2 labels", "N=5"], zh=["target", "2 个标签", "N=5"])
+    bilingual_error(CourseValueError, lambda: as_labels([[0, 1]], "y", 3),
+                    en=["y", "1-D", "2-D"], zh=["y", "1 维", "2 维"])
+    bilingual_error(CourseTypeError, lambda: as_labels([True, False], "y", 3),
+                    en=["y", "integer", "bool"], zh=["y", "整数", "bool"])
+    bilingual_error(CourseTypeError, lambda: as_labels("012", "y", 3),
+                    en=["y", "string"], zh=["y", "字符串"])
+
+
+# ---------------------------------------------------------------- shapes
+
+def test_same_rows_and_shape(bilingual_error):
+    check_same_rows(np.zeros((3, 2)), np.zeros(3), "X", "y")
+    bilingual_error(CourseValueError,
+                    lambda: check_same_rows(np.zeros((3, 2)), np.zeros(4), "X", "y"),
+                    en=["X has 3 rows", "y has 4", "(3, 2)", "(4,)"],
+                    zh=["X 有 3 行", "y 有 4 行", "(3, 2)", "(4,)"])
+    check_same_shape(np.zeros(2), np.ones(2), "a", "b")
+    bilingual_error(CourseValueError,
+                    lambda: check_same_shape(np.zeros(2), np.zeros((2, 1)), "dout", "z"),
+                    en=["dout", "z", "(2,)", "(2, 1)"], zh=["dout", "z", "(2,)", "(2, 1)"])
+
+
+# ---------------------------------------------------------------- probabilities
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_probabilities_pass(dtype):
+    p = np.array([[0.2, 0.8], [1.0, 0.0]], dtype=dtype)
+    assert check_probabilities(p, "p") is p
+    nearly = np.array([0.5, 0.5 + probability_tolerance(dtype) / 2], dtype=dtype)
+    check_probabilities(nearly, "p")
+
+
+def test_tolerance_scales_with_dtype():
+    assert probability_tolerance(np.float32) > 100 * probability_tolerance(np.float64)
+    assert probability_tolerance(np.float64) == 1e-6
+
+
+def test_probability_errors(bilingual_error):
+    bilingual_error(CourseValueError, lambda: check_probabilities([0.3, 0.3, 0.3], "target"),
+                    en=["target", "sum to 1", "0.9"], zh=["target", "和应为 1", "0.9"])
+    bilingual_error(CourseValueError,
+                    lambda: check_probabilities(np.array([0.5, 0.5 + 1e-4]), "p"),
+                    en=["p", "sum to 1"], zh=["p", "和应为 1"])
+    bilingual_error(CourseValueError,
+                    lambda: check_probabilities([[0.5, 0.5], [0.7, 0.7]], "p", axis=0),
+                    en=["p", "axis=0", "(0,)"], zh=["p", "axis=0", "(0,)"])
+    bilingual_error(CourseValueError, lambda: check_probabilities([1.2, -0.2], "q"),
+                    en=["q", "negative", "-0.2", "(1,)"], zh=["q", "负数", "-0.2", "(1,)"])
+    bilingual_error(CourseValueError, lambda: check_probabilities([np.inf, 0.0], "q"),
+                    en=["q", "inf"], zh=["q", "inf"])
+
+
+# ---------------------------------------------------------------- scalar options
+
+def test_scalar_options(bilingual_error):
+    assert check_reduction("sum") == "sum"
+    assert check_positive_number(np.float32(0.5), "lr") == 0.5
+    assert check_positive_number(np.array(2), "lr") == 2.0
+    assert check_fraction(1, "label_smoothing") == 1.0
+    bilingual_error(CourseValueError, lambda: check_reduction("avg"),
+                    en=["reduction", "'avg'", "'none'"], zh=["reduction", "'avg'", "'none'"])
+    bilingual_error(CourseValueError, lambda: check_positive_number(np.nan, "temperature"),
+                    en=["temperature", "nan"], zh=["temperature", "nan"])
+    bilingual_error(CourseTypeError, lambda: check_positive_number(np.ones(2), "lr"),
+                    en=["lr", "real number", "(2,)"], zh=["lr", "实数", "(2,)"])
+    bilingual_error(CourseTypeError, lambda: check_positive_number(None, "lr"),
+                    en=["lr", "None"], zh=["lr", "None"])
+    bilingual_error(CourseValueError, lambda: check_fraction(-0.1, "label_smoothing"),
+                    en=["label_smoothing", "-0.1"], zh=["label_smoothing", "-0.1"])
