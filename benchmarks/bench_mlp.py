@@ -1,0 +1,228 @@
+"""How fast is the from-scratch numpy MLP, next to PyTorch and next to numpy's own matmul?
+
+从零实现的 numpy MLP 有多快？与 PyTorch 以及 numpy 自身的矩阵乘法比较。
+
+Run from the repository root::
+
+    python benchmarks/bench_mlp.py            # full run, about a minute
+    python benchmarks/bench_mlp.py --quick    # smoke run, a few seconds
+
+Part 1 times one SGD step (forward + backward + update, float32) of
+``mlp_course.MLP`` and of the same model in PyTorch (``model.to_torch()``,
+``torch.optim.SGD``), with PyTorch limited to the number of threads numpy's BLAS
+uses. It also times the step's matrix products alone with ``np.matmul`` on
+contiguous operands; the step's FLOP/s divided by those products' FLOP/s says
+how much of the step is matmul (1.0 = no overhead at all).
+
+Part 2 trains both implementations on the 8x8 digits with the same initial
+weights, batches and learning rate, and prints test accuracy and wall time.
+
+Figures are medians of repeated timings after a warm-up. Nothing here asserts
+a speed: the script prints, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mlp_course.data import load_digits  # noqa: E402
+from mlp_course.mlp import MLP  # noqa: E402
+
+ARCHITECTURES = ([784, 256, 10], [64, 128, 10])
+BATCHES = (16, 64, 256, 1024)
+LR = 1e-3    # small, so that repeating a step on one batch stays finite
+
+
+def blas_threads() -> tuple[int, str]:
+    """Number of threads numpy's BLAS uses, and where that number came from."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        blas = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+        if blas:
+            return int(blas[0]["num_threads"]), f"{blas[0]['internal_api']} (threadpoolctl)"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var]), var
+    return os.cpu_count() or 1, "os.cpu_count()"
+
+
+def median_time(fn, repeats: int, warmup: int) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def interleaved_medians(fns: dict, repeats: int, warmup: int, rounds: int = 5) -> dict:
+    """Median per function, alternating between them so background load hits all alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: [] for name in fns}
+    per_round = max(1, repeats // rounds)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            for _ in range(per_round):
+                start = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values)) for name, values in samples.items()}
+
+
+def step_gemms(sizes, n: int) -> list[tuple[int, int, int]]:
+    """(m, k, n) of every matrix product in one training step of an MLP."""
+    shapes = []
+    for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes.append((n, fan_in, fan_out))        # forward  z = a @ W.T
+        shapes.append((fan_out, n, fan_in))        # backward dW = delta.T @ a
+        if l > 0:
+            shapes.append((n, fan_out, fan_in))    # backward da = delta @ W (not for X)
+    return shapes
+
+
+def gemm_time(shapes, repeats: int, warmup: int, rng) -> float:
+    """Total median time of np.matmul on contiguous float32 operands of these shapes."""
+    total = 0.0
+    for m, k, n in shapes:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        out = np.empty((m, n), dtype=np.float32)
+        total += median_time(lambda: np.matmul(a, b, out=out), repeats, warmup)
+    return total
+
+
+def torch_step_fn(torch_model, X, y, lr):
+    import torch
+
+    optimiser = torch.optim.SGD(torch_model.parameters(), lr=lr)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        optimiser.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(torch_model(X_t), y_t)
+        loss.backward()
+        optimiser.step()
+        return loss.item()
+    return step
+
+
+def bench_steps(quick: bool) -> list[dict]:
+    repeats, warmup = (6, 2) if quick else (60, 10)
+    rng = np.random.default_rng(0)
+    rows = []
+    for sizes in ARCHITECTURES:
+        for n in BATCHES:
+            model = MLP(sizes, seed=0, dtype=np.float32)
+            torch_model = model.to_torch()
+            X = rng.standard_normal((n, sizes[0]), dtype=np.float32)
+            y = rng.integers(0, sizes[-1], n)
+            medians = interleaved_medians(
+                {"numpy": lambda: model.train_step(X, y, LR),
+                 "torch": torch_step_fn(torch_model, X, y, LR)},
+                repeats, warmup, rounds=2 if quick else 6)
+            shapes = step_gemms(sizes, n)
+            flops = sum(2 * m * k * p for m, k, p in shapes)
+            matmul = gemm_time(shapes, repeats, warmup, rng)
+            rows.append(dict(sizes=sizes, n=n, numpy=medians["numpy"], torch=medians["torch"],
+                             matmul=matmul, flops=flops))
+    return rows
+
+
+def print_step_table(rows: list[dict]) -> None:
+    print("\none SGD step, float32: median time per step")
+    print(f"{'architecture':<13}{'N':>6}{'numpy us':>10}{'torch us':>10}{'np/torch':>10}"
+          f"{'matmul us':>11}{'step GF/s':>11}{'mm GF/s':>9}{'step/mm':>9}")
+    for r in rows:
+        arch = "-".join(map(str, r["sizes"]))
+        step_rate = r["flops"] / r["numpy"] / 1e9
+        matmul_rate = r["flops"] / r["matmul"] / 1e9
+        print(f"{arch:<13}{r['n']:>6}{r['numpy'] * 1e6:>10.1f}{r['torch'] * 1e6:>10.1f}"
+              f"{r['numpy'] / r['torch']:>10.2f}{r['matmul'] * 1e6:>11.1f}"
+              f"{step_rate:>11.1f}{matmul_rate:>9.1f}{step_rate / matmul_rate:>9.0%}")
+
+
+def train_digits(quick: bool) -> list[dict]:
+    """Train numpy and PyTorch from the same initial weights on the same batches."""
+    import torch
+
+    sizes, epochs, batch_size, lr, seed = [64, 128, 10], (3 if quick else 40), 32, 0.1, 0
+    X_train, y_train = load_digits("train", dtype=np.float32)
+    X_test, y_test = load_digits("test", dtype=np.float32)
+
+    model = MLP(sizes, seed=seed, dtype=np.float32)
+    torch_model = model.to_torch()
+
+    start = time.perf_counter()
+    model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    numpy_time = time.perf_counter() - start
+    numpy_accuracy = model.accuracy(X_test, y_test)
+
+    # the same batches as MLP.fit: one permutation per epoch from default_rng(seed)
+    optimiser = torch.optim.SGD(torch_model.parameters(), lr=lr)
+    X_t, y_t = torch.from_numpy(X_train), torch.from_numpy(y_train)
+    order_rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.from_numpy(order_rng.permutation(len(y_train)))
+        for first in range(0, len(y_train), batch_size):
+            rows = order[first:first + batch_size]
+            optimiser.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(torch_model(X_t[rows]), y_t[rows])
+            loss.backward()
+            optimiser.step()
+    torch_time = time.perf_counter() - start
+    with torch.no_grad():
+        predicted = torch_model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
+    torch_accuracy = float(np.mean(predicted == y_test))
+
+    largest_gap = max(float(np.max(np.abs(W - lin.weight.detach().numpy())))
+                      for W, lin in zip(model.W, torch_model[0::2]))
+    print(f"\ndigits {'-'.join(map(str, sizes))}, {epochs} epochs, batch {batch_size}, "
+          f"lr {lr}, float32, same initial weights and batches")
+    print(f"{'implementation':<16}{'test accuracy':>14}{'wall time s':>13}")
+    print(f"{'numpy MLP':<16}{numpy_accuracy:>14.2%}{numpy_time:>13.2f}")
+    print(f"{'PyTorch':<16}{torch_accuracy:>14.2%}{torch_time:>13.2f}")
+    print(f"largest |W_numpy - W_torch| after training: {largest_gap:.2e}")
+    return [dict(name="numpy", accuracy=numpy_accuracy, time=numpy_time),
+            dict(name="torch", accuracy=torch_accuracy, time=torch_time)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="few repeats and epochs: checks that everything runs")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    threads, source = blas_threads()
+    torch.set_num_threads(threads)
+    print(f"numpy {np.__version__}, torch {torch.__version__}, python "
+          f"{platform.python_version()}, {platform.machine()}")
+    print(f"threads: numpy BLAS {threads} (from {source}), torch {torch.get_num_threads()}")
+    if args.quick:
+        print("--quick: few repeats, figures are rough")
+
+    print_step_table(bench_steps(args.quick))
+    train_digits(args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
