@@ -126,6 +126,8 @@ def draw_cross_entropy(axes, view: dict) -> dict:
     from ..plotting import label
 
     ax_bars, ax_sum = axes
+    ax_bars.clear()  # redrawing replaces the bars instead of stacking new ones on top
+    ax_sum.clear()
     p, q = view["p"], view["q"]
     classes = np.arange(p.size)
     width = 0.4
@@ -209,10 +211,9 @@ def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "na
                                    readout_format=".2f",
                                    layout=widgets.Layout(width="260px"))
 
-    p_weights = np.asarray(p, dtype=float)
-    q_weights = np.asarray(q, dtype=float)
-    p_sliders = [slider("p", i, p_weights[i]) for i in range(count)]
-    q_sliders = [slider("q", i, q_weights[i]) for i in range(count)]
+    # start from the normalised values: weights above 1 would be clamped by the sliders
+    p_sliders = [slider("p", i, first["p"][i]) for i in range(count)]
+    q_sliders = [slider("q", i, first["q"][i]) for i in range(count)]
     unit_buttons = widgets.ToggleButtons(
         options=[(text(zh="奈特（ln）", en="nats (ln)"), "nats"),
                  (text(zh="比特（log₂）", en="bits (log₂)"), "bits")],
@@ -237,8 +238,6 @@ def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "na
     def redraw(_change=None):
         view = distributions_view([s.value for s in p_sliders], [s.value for s in q_sliders],
                                   unit_buttons.value)
-        ax_bars.clear()
-        ax_sum.clear()
         box.artists = draw_cross_entropy((ax_bars, ax_sum), view)
         box.view = view
         summary_label.value = summary(view)

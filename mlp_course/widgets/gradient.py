@@ -90,6 +90,8 @@ def draw_gradient(axes, view: dict) -> dict:
     from ..plotting import label
 
     ax_probs, ax_grad = axes
+    ax_probs.clear()  # redrawing replaces the bars instead of stacking new ones on top
+    ax_grad.clear()
     classes = np.arange(view["probs"].size)
     target = view["target"]
     colors = [TRUE_COLOR if k == target else OTHER_COLOR for k in classes]
@@ -163,6 +165,8 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
     setup_fonts()
     first = gradient_view(logits, target)  # validates the starting values early
     count = first["logits"].size
+    # a starting logit outside the range would be clamped silently by the slider
+    limit = max(float(limit), float(np.ceil(np.abs(first["logits"]).max())))
     sliders = [widgets.FloatSlider(value=float(first["logits"][k]), min=-limit, max=limit,
                                    step=0.1, description=f"z{k}", readout_format=".1f",
                                    layout=widgets.Layout(width="320px"))
@@ -179,8 +183,6 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
 
     def redraw(_change=None):
         view = gradient_view([s.value for s in sliders], int(target_buttons.value))
-        ax_probs.clear()
-        ax_grad.clear()
         box.artists = draw_gradient((ax_probs, ax_grad), view)
         box.view = view
         summary_label.value = summary(view)
