@@ -221,6 +221,12 @@ _ONE_HOT = Message(
     en="y holds class indices (N,), not a one-hot matrix; Y_hat − y broadcasts the wrong way. "
        "Turn y into an (N, C) one-hot matrix Y first, then compute (Y_hat − Y) / N.")
 
+_DELTA_FORMULA = Message(
+    zh="Δ² = (Ŷ − Y) / N：Y 是由类别编号 y 得到的 (N, C) one-hot 矩阵，N 是批大小"
+       "（损失取的是批次平均）。",
+    en="Δ² = (Ŷ − Y) / N, where Y is the (N, C) one-hot matrix built from the class "
+       "indices y and N is the batch size (the loss is the batch mean).")
+
 
 def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
     n, c = int(rng.integers(3, 9)), int(rng.integers(2, 7))
@@ -228,13 +234,13 @@ def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
         n += 1
     square = int(rng.integers(3, 7))
     single = int(rng.integers(2, 6))
-    confident = rng.choice([-1e4, 1e4], size=(4, 5))
-    confident[:, 0] = 1e4  # class 0 certain: the labels below are mostly wrong
+    confident = np.full((4, 5), -1e4)
+    confident[np.arange(4), [0, 2, 0, 3]] = 1e4  # one certain class per row; 3 of 4 wrong
     return [
         Case((_softmax_rows(rng.standard_normal((n, c)) * 2), _labels(rng, n, c)), Message(
             zh="形状随机的一批概率 Ŷ (N, C) 和标签 y (N,)",
             en="a batch of probabilities Ŷ (N, C) with labels y (N,) of random shape"),
-            hint=_DIVIDE_BY_N),
+            hint=_DELTA_FORMULA),
         Case((_softmax_rows(rng.standard_normal((1, c))), _labels(rng, 1, c)), Message(
             zh="只有一个样本的批次", en="a batch of one example"), hint=_ONE_HOT),
         Case((_softmax_rows(rng.standard_normal((square, square))), _labels(rng, square, square)),
@@ -264,7 +270,7 @@ OUTPUT_DELTA = register(Exercise(
     expected=_expected_output_delta,
     reference=output_delta_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
-    hint=_DIVIDE_BY_N,
+    hint=_DELTA_FORMULA,
 ))
 
 
