@@ -513,10 +513,10 @@ def _describe(value) -> str:
 
 def _type_error(file, line, entry, field_name, expected_zh, expected_en, value):
     return GlossaryError(
-        zh="{where}：应为{expected_zh}，实际为 {got}。",
-        en="{where}: expected {expected_en}, got {got}.",
+        zh="{where}：应为{expected}，实际为 {got}。",
+        en="{where}: expected {expected}, got {got}.",
         file=file, line=line, entry=entry, field=field_name,
-        expected_zh=expected_zh, expected_en=expected_en, got=_describe(value))
+        expected=_Both(expected_zh, expected_en), got=_describe(value))
 
 
 def check_schema(data, file=GLOSSARY_PATH, lines: dict | None = None) -> list[dict]:
@@ -633,12 +633,12 @@ def check_schema(data, file=GLOSSARY_PATH, lines: dict | None = None) -> list[di
             for related in raw.get(name, []):
                 if related not in seen_ids or related == label:
                     raise GlossaryError(
-                        zh="{where}：相关条目 {got!r} {why_zh}。",
-                        en="{where}: related entry {got!r} {why_en}.",
+                        zh="{where}：相关条目 {got!r} {why}。",
+                        en="{where}: related entry {got!r} {why}.",
                         file=file, line=line_of(index, name), entry=label, field=name,
                         got=related,
-                        why_zh="就是本条目自己" if related == label else "不存在",
-                        why_en="is this entry itself" if related == label else "does not exist")
+                        why=_Both("就是本条目自己", "is this entry itself") if related == label
+                        else _Both("不存在", "does not exist"))
         accepted = set()
         for name, terms in (("en", [raw["en"]]), ("zh", [raw["zh"]]),
                             ("en_variants", raw.get("en_variants", [])),
@@ -1046,7 +1046,8 @@ def term_table_rows(markdown: str) -> list[tuple[str, str]]:
 
 
 def _clean_cell(cell: str) -> str:
-    cleaned = strip_non_prose(cell).replace(_PLACEHOLDER, " ")
+    # a term in backticks is still the term; maths and links are not
+    cleaned = strip_non_prose(re.sub(r"(`+)(.+?)\1", r"\2", cell)).replace(_PLACEHOLDER, " ")
     return " ".join(re.sub(r"\*\*|__|(?<!\w)[*_]|[*_](?!\w)", "", cleaned).split())
 
 
