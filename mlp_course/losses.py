@@ -48,8 +48,7 @@ def _cross_entropy_index(logits: np.ndarray, target: np.ndarray):
     """
     n = logits.shape[0]
     rows = np.arange(n)
-    with np.errstate(invalid="ignore"):
-        shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted = logits - logits.max(axis=1, keepdims=True)
     picked = shifted[rows, target]
     np.exp(shifted, out=shifted)
     sums = shifted.sum(axis=1)
@@ -327,11 +326,13 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     if _is_probability_target(z, target):
         _check_no_ignore_index(ignore_index)
         t = _probability_targets(z, target, "target")
-        log_probs = _log_softmax(z if not single else z[None, :], axis=1)
+        with np.errstate(invalid="ignore"):
+            log_probs = _log_softmax(z if not single else z[None, :], axis=1)
         return _finish(_soft_cross_entropy(log_probs, t, w, label_smoothing, reduction),
                        single, reduction)
     batch, labels = _index_targets(z, target, "target", ignore_index)
-    log_probs = _log_softmax(batch, axis=1)
+    with np.errstate(invalid="ignore"):
+        log_probs = _log_softmax(batch, axis=1)
     loss = _nll_loss(log_probs, labels, w, ignore_index, reduction)
     if label_smoothing > 0:
         smooth = _smoothing_term(log_probs, labels, w, ignore_index, reduction)
@@ -400,7 +401,8 @@ def cross_entropy_grad(logits, target, weight=None, ignore_index: int = -100,
             r[~keep] = 0
         r[np.arange(batch.shape[0]), safe] += (1 - eps) * tw
         denominator = tw.sum()
-    grad = _softmax(batch, axis=1) * r.sum(axis=1, keepdims=True) - r
+    with np.errstate(invalid="ignore"):
+        grad = _softmax(batch, axis=1) * r.sum(axis=1, keepdims=True) - r
     if reduction == "mean":
         if denominator == 0:
             # PyTorch: 0/0 in the mean makes every kept row nan; ignored rows stay 0.

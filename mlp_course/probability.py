@@ -24,18 +24,20 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "one_hot", "entropy", "kl_dive
 
 # ---------------------------------------------------------------- fast paths
 
+# The fast paths do not silence numpy's floating-point warnings: np.errstate
+# costs about 2 us, as much as a whole softmax of a small batch. The public
+# functions silence them where the special values are expected (-inf logits).
+
 def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     # A row that is all -inf gives -inf - (-inf) = nan, which is what torch returns.
-    with np.errstate(invalid="ignore"):
-        e = z - z.max(axis=axis, keepdims=True)
+    e = z - z.max(axis=axis, keepdims=True)
     np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        shifted = z - z.max(axis=axis, keepdims=True)
+    shifted = z - z.max(axis=axis, keepdims=True)
     # The sum is >= 1 (the max term is exp(0)), so its log never hits -inf.
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
@@ -46,8 +48,7 @@ def _logsumexp(z: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndar
     # An all -inf slice has max -inf; shifting by 0 instead keeps the answer -inf
     # (log 0) rather than nan, as torch.logsumexp does. Same for +inf.
     m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
+    out = np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
     out += m
     if not keepdims:
         out = out.squeeze(axis=axis)
@@ -94,7 +95,8 @@ def softmax(z, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     temperature = check_positive_number(temperature, "temperature")
     if temperature != 1.0:
         z = z / z.dtype.type(temperature)
-    return _softmax(z, axis=axis)
+    with np.errstate(invalid="ignore"):
+        return _softmax(z, axis=axis)
 
 
 def log_softmax(z, axis: int = -1) -> np.ndarray:
@@ -126,7 +128,8 @@ def log_softmax(z, axis: int = -1) -> np.ndarray:
     """
     z = as_float_array(z, "z", min_ndim=1)
     axis = check_axis(axis, z.ndim)
-    return _log_softmax(z, axis=axis)
+    with np.errstate(invalid="ignore"):
+        return _log_softmax(z, axis=axis)
 
 
 def logsumexp(z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
@@ -159,7 +162,8 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     """
     z = as_float_array(z, "z", min_ndim=1)
     axis = check_axis(axis, z.ndim)
-    return _logsumexp(z, axis=axis, keepdims=bool(keepdims))
+    with np.errstate(divide="ignore"):
+        return _logsumexp(z, axis=axis, keepdims=bool(keepdims))
 
 
 def one_hot(y, num_classes: int, dtype=np.float64) -> np.ndarray:
