@@ -1,0 +1,278 @@
+"""The grader's few functions inside a student's kernel, and the file format they share.
+
+评分器放进学生内核里的几个函数，以及双方交换数据的文件格式。
+
+This module needs only the standard library and numpy. The grader sends its
+source text into each kernel (it is not imported there from ``mlp_course``,
+which the submission may have changed), and imports it itself to write the
+inputs and read the outputs.
+
+Values cross between the two processes as a JSON tree plus ``.npy`` files:
+arrays are saved with ``allow_pickle=False`` and read back the same way, so
+no object from the student's kernel is ever unpickled by the grader. An output
+that is not a number, an array, a string, ``None`` or a tuple/list/dict of
+those arrives as an :class:`Opaque` placeholder naming its type.
+
+Nothing here decides a grade: the kernel side only calls the function and
+writes what came out. The comparison happens in the grader's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+RESULT = "result.json"
+INPUTS = "inputs.json"
+DESCRIPTION = "describe.json"
+_FILE_NAME = re.compile(r"^[a-z]\d{1,6}\.npy$")
+MAX_SOURCE = 100_000
+
+
+class Opaque:
+    """An output the grader cannot read as data; only its type name crosses over."""
+
+    def __init__(self, type_name: str):
+        self.type_name = str(type_name)[:80]
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}>"
+
+
+def opaque(type_name) -> Opaque:
+    """A placeholder whose class is named like the original type (for error messages)."""
+    name = re.sub(r"[^A-Za-z0-9_.\[\]]", "_", str(type_name))[:60] or "object"
+    return type(name, (Opaque,), {})(name)
+
+
+class ExchangeError(Exception):
+    """A result file that is missing, too large or malformed."""
+
+
+# ---------------------------------------------------------------------------
+# Writing values (both sides)
+
+def encode(value, folder: str, prefix: str = "a") -> dict:
+    """Save ``value`` under ``folder`` and return the JSON tree describing it."""
+    import numpy as np
+
+    counter = [0]
+
+    def save(array) -> str:
+        name = f"{prefix}{counter[0]}.npy"
+        counter[0] += 1
+        np.save(os.path.join(folder, name), array, allow_pickle=False)
+        return name
+
+    def walk(item, depth: int):
+        if depth > 20:
+            return {"t": "object", "type": "deeply nested value"}
+        if item is None:
+            return {"t": "none"}
+        if isinstance(item, np.ndarray):
+            if item.dtype.kind not in "biufc" or item.dtype.hasobject:
+                return {"t": "object", "type": f"ndarray[{item.dtype}]"}
+            return {"t": "array", "file": save(np.ascontiguousarray(item))}
+        if isinstance(item, np.generic):
+            if np.asarray(item).dtype.kind not in "biufc":
+                return {"t": "object", "type": type(item).__name__}
+            return {"t": "scalar", "file": save(np.asarray(item))}
+        if isinstance(item, bool):
+            return {"t": "bool", "v": item}
+        if isinstance(item, int):
+            return {"t": "int", "v": str(item)}
+        if isinstance(item, float):
+            return {"t": "float", "v": repr(item)}
+        if isinstance(item, str):
+            return {"t": "str", "v": item[:10_000]}
+        if isinstance(item, (tuple, list)) and len(item) <= 10_000:
+            return {"t": "tuple" if isinstance(item, tuple) else "list",
+                    "items": [walk(part, depth + 1) for part in item]}
+        if isinstance(item, dict) and len(item) <= 10_000 and all(isinstance(k, str) for k in item):
+            return {"t": "dict", "items": {key: walk(part, depth + 1) for key, part in item.items()}}
+        return {"t": "object", "type": type(item).__qualname__}
+
+    return walk(value, 0)
+
+
+# ---------------------------------------------------------------------------
+# Reading values (the grader reads what the kernel wrote: untrusted)
+
+def decode(tree, folder: str, max_bytes: int = 256 * 1024 * 1024):
+    """Rebuild a value written by :func:`encode`, never unpickling anything.
+
+    Raises :class:`ExchangeError` for a malformed tree, a file outside
+    ``folder``, or more than ``max_bytes`` of arrays.
+    """
+    import numpy as np
+
+    budget = [max_bytes]
+
+    def load(name) -> "np.ndarray":
+        if not isinstance(name, str) or not _FILE_NAME.match(name):
+            raise ExchangeError(f"bad file name {name!r}")
+        path = os.path.join(folder, name)
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            raise ExchangeError(f"missing file {name}") from None
+        budget[0] -= size
+        if budget[0] < 0:
+            raise ExchangeError("output too large")
+        try:
+            array = np.load(path, allow_pickle=False)
+        except Exception as error:
+            raise ExchangeError(f"unreadable array {name}: {type(error).__name__}") from None
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
+            raise ExchangeError(f"unexpected array type in {name}")
+        return array
+
+    def walk(node, depth: int):
+        if depth > 25 or not isinstance(node, dict):
+            raise ExchangeError("malformed value")
+        kind = node.get("t")
+        if kind == "none":
+            return None
+        if kind == "array":
+            return load(node.get("file"))
+        if kind == "scalar":
+            return load(node.get("file"))[()]
+        if kind == "bool":
+            return bool(node.get("v"))
+        if kind == "int":
+            text = str(node.get("v"))
+            if len(text) > 4300:
+                raise ExchangeError("integer too long")
+            return int(text)
+        if kind == "float":
+            return float(str(node.get("v")))
+        if kind == "str":
+            return str(node.get("v"))[:10_000]
+        if kind in ("tuple", "list"):
+            items = node.get("items")
+            if not isinstance(items, list):
+                raise ExchangeError("malformed sequence")
+            parts = [walk(part, depth + 1) for part in items]
+            return tuple(parts) if kind == "tuple" else parts
+        if kind == "dict":
+            items = node.get("items")
+            if not isinstance(items, dict):
+                raise ExchangeError("malformed mapping")
+            return {str(key): walk(part, depth + 1) for key, part in items.items()}
+        if kind == "object":
+            return opaque(node.get("type", "object"))
+        raise ExchangeError(f"unknown value kind {kind!r}")
+
+    return walk(tree, 0)
+
+
+def read_json(path: str, max_bytes: int = 4 * 1024 * 1024):
+    """Read a small JSON file written by the kernel; :class:`ExchangeError` if unusable."""
+    try:
+        if os.path.getsize(path) > max_bytes:
+            raise ExchangeError("result file too large")
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except ExchangeError:
+        raise
+    except (OSError, ValueError) as error:
+        raise ExchangeError(f"no readable result ({type(error).__name__})") from None
+
+
+def _write_json(path: str, data) -> None:
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(partial, path)
+
+
+# ---------------------------------------------------------------------------
+# Kernel side: capture a function right after its cell, call it on one case
+
+_captured: dict = {}
+
+
+def _source_of(obj):
+    import inspect
+
+    try:
+        return inspect.getsource(obj)[:MAX_SOURCE]
+    except Exception:
+        return None
+
+
+def _describe(fn, namespace) -> dict:
+    """What the grader needs to know about a captured function (for forbidden checks)."""
+    import types
+
+    info = {"found": fn is not None, "callable": callable(fn), "type": type(fn).__qualname__,
+            "module": str(getattr(fn, "__module__", "") or ""),
+            "qualname": str(getattr(fn, "__qualname__", "") or getattr(fn, "__name__", "") or ""),
+            "source": None, "helpers": {}}
+    if not isinstance(fn, types.FunctionType):
+        return info
+    info["source"] = _source_of(fn)
+    # helper functions of the notebook that the function calls, followed a few levels deep
+    seen, queue = {id(fn)}, [fn]
+    while queue and len(info["helpers"]) < 20:
+        current = queue.pop()
+        codes, names = [current.__code__], set()
+        while codes:
+            code = codes.pop()
+            names.update(code.co_names)
+            codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+        for name in sorted(names):
+            helper = namespace.get(name)
+            if (isinstance(helper, types.FunctionType) and id(helper) not in seen
+                    and getattr(helper, "__module__", None) == "__main__"):
+                seen.add(id(helper))
+                queue.append(helper)
+                info["helpers"][name] = _source_of(helper)
+    return info
+
+
+def capture(namespace, exercise_id: str, function_name: str, path: str) -> None:
+    """Keep the function the exercise names, as it is right after its solution cell."""
+    fn = namespace.get(function_name)
+    _captured[exercise_id] = fn
+    try:
+        info = _describe(fn, namespace)
+    except Exception as error:  # an odd object must not stop the grading
+        info = {"found": fn is not None, "callable": callable(fn), "type": type(fn).__qualname__,
+                "module": "", "qualname": "", "source": None, "helpers": {},
+                "problem": type(error).__name__}
+    _write_json(path, info)
+
+
+def call(exercise_id: str, folder: str) -> None:
+    """Call the captured function on the inputs in ``folder``; write what came out."""
+    import warnings
+
+    import numpy as np
+
+    spec = read_json(os.path.join(folder, INPUTS))
+    args = decode(spec["args"], folder)
+    kwargs = decode(spec["kwargs"], folder)
+    fn = _captured.get(exercise_id)
+    result: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                got = fn(*args, **kwargs)
+    except BaseException as error:  # whatever the learner's code does, report it
+        message = str(error) if not isinstance(error, KeyboardInterrupt) else ""
+        result["raised"] = {"type": type(error).__name__, "message": message[:500],
+                            "not_implemented": isinstance(error, NotImplementedError)}
+    else:
+        try:
+            result["output"] = encode(got, folder, prefix="o")
+        except BaseException as error:  # e.g. a disk or memory limit while saving
+            result["raised"] = {"type": type(error).__name__, "message": str(error)[:500],
+                                "not_implemented": False, "while_saving": True}
+    try:
+        result["args_after"] = encode(args, folder, prefix="m")
+    except BaseException:
+        result["args_after"] = None
+    _write_json(os.path.join(folder, RESULT), result)

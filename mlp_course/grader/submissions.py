@@ -1,0 +1,319 @@
+"""Finding submissions, naming their students, reading them, and what can be judged statically.
+
+找到作业、确定学生、读取笔记本，以及无需运行即可判断的内容（禁止的捷径）。
+
+Who a notebook belongs to (the rule the command documents):
+
+* ``alice.ipynb`` belongs to ``alice``: the file name without its extension;
+* a notebook named like a lesson (``01_softmax.ipynb``) belongs to the folder
+  that holds it, so ``alice/01_softmax.ipynb`` is ``alice``'s; folders named
+  like a lesson are skipped on the way up, as in nbgrader's
+  ``submitted/alice/01_softmax/01_softmax.ipynb``;
+* a folder given on the command line is searched for ``*.ipynb`` (recursively,
+  skipping hidden folders and ``.ipynb_checkpoints``) and each notebook is
+  named by the same two rules.
+
+The notebook is read leniently as JSON (a learner may have edited it by hand):
+only code cells' sources and their ``nbgrader`` metadata matter.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..course import BY_ID
+from ..i18n import Message
+
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Cell:
+    index: int          # position among the notebook's cells
+    source: str
+    grade_id: str | None = None
+    solution: bool = False
+    grade: bool = False
+
+    @property
+    def is_check(self) -> bool:
+        """A check cell (nbgrader ``grade: true`` without ``solution``): never run."""
+        return self.grade and not self.solution
+
+
+@dataclass
+class Submission:
+    """One notebook to grade, and what was learnt from reading it.  一份待评分的作业。"""
+
+    student: str
+    path: Path
+    cells: list[Cell] = field(default_factory=list)
+    metadata_lesson: str | None = None
+    lesson: str | None = None
+    problem: Message | None = None      # why it cannot be graded, if it cannot
+    problem_status: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.student} ({self.path.name})"
+
+
+# ---------------------------------------------------------------------------
+# Finding submissions
+
+def _lesson_named(name: str) -> bool:
+    return name in BY_ID
+
+
+def student_of(path: Path) -> str:
+    """The student a notebook belongs to (see the module docstring)."""
+    path = Path(path)
+    if not _lesson_named(path.stem):
+        return path.stem
+    for folder in path.resolve().parents:
+        if folder.name and not _lesson_named(folder.name):
+            return folder.name
+    return path.stem
+
+
+def _wanted(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts
+    return not any(part.startswith(".") or part == ".ipynb_checkpoints" for part in parts)
+
+
+def find_submissions(arguments: list[str]) -> tuple[list[Submission], list[str]]:
+    """Expand the command's arguments into submissions; also return the arguments not found."""
+    found: list[Submission] = []
+    missing: list[str] = []
+    seen: set[Path] = set()
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            paths = sorted(p for p in path.rglob("*.ipynb") if p.is_file() and _wanted(p, path))
+        elif path.is_file():
+            paths = [path]
+        else:
+            missing.append(argument)
+            continue
+        for notebook in paths:
+            key = notebook.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(Submission(student=student_of(notebook), path=notebook))
+    return found, missing
+
+
+# ---------------------------------------------------------------------------
+# Reading a notebook
+
+def _joined(source) -> str:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return ""
+
+
+def read_submission(submission: Submission) -> Submission:
+    """Fill in the cells and the notebook's own lesson; set ``problem`` if unreadable."""
+    path = submission.path
+
+    def unreadable(zh: str, en: str, **fields) -> Submission:
+        submission.problem = Message(zh=zh, en=en, **fields)
+        submission.problem_status = "unreadable"
+        return submission
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return unreadable(zh="笔记本文件过大（{mb:.0f} MB），无法评分。",
+                              en="The notebook file is too large ({mb:.0f} MB) to grade.",
+                              mb=size / 2**20)
+        raw = path.read_bytes()
+    except OSError as error:
+        return unreadable(zh="无法读取文件：{error}", en="The file cannot be read: {error}",
+                          error=type(error).__name__)
+    if not raw.strip():
+        return unreadable(zh="文件是空的：请提交保存好的 .ipynb 笔记本。",
+                          en="The file is empty: please submit the saved .ipynb notebook.")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return unreadable(zh="文件不是 JSON，因此不是 Jupyter 笔记本（.ipynb）。可能保存时出错，"
+                             "或提交了别的文件。",
+                          en="The file is not JSON, so it is not a Jupyter notebook (.ipynb). "
+                             "It may have been saved badly, or another file was submitted.")
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        return unreadable(zh="文件是 JSON，但不是第 4 版 Jupyter 笔记本（没有 cells 列表）。",
+                          en="The file is JSON but not a version-4 Jupyter notebook "
+                             "(it has no list of cells).")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
+        grade_id = nbgrader.get("grade_id")
+        submission.cells.append(Cell(
+            index=index, source=_joined(cell.get("source", "")),
+            grade_id=grade_id if isinstance(grade_id, str) else None,
+            solution=nbgrader.get("solution") is True, grade=nbgrader.get("grade") is True))
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    course = metadata.get("mlp_course") if isinstance(metadata.get("mlp_course"), dict) else {}
+    lesson = course.get("lesson")
+    submission.metadata_lesson = lesson if isinstance(lesson, str) and lesson in BY_ID else None
+    return submission
+
+
+def lesson_from_grade_ids(submission: Submission, registry: dict) -> str | None:
+    """The lesson most of the notebook's exercise cells belong to, if any."""
+    votes = Counter(registry[cell.grade_id].lesson for cell in submission.cells
+                    if cell.grade_id in registry)
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def lesson_from_file_name(path: Path) -> str | None:
+    for name in (path.stem, *(folder.name for folder in path.parents)):
+        if name in BY_ID:
+            return name
+    return None
+
+
+def solution_cell(submission: Submission, exercise_id: str) -> Cell | None:
+    """The cell that defines an exercise's solution: the last cell with its grade_id.
+
+    Found by ``grade_id``, never by position, so moved or added cells do not
+    matter; if a learner duplicated the cell, the last copy is the one whose
+    definition stands when the check would run.
+    """
+    found = None
+    for cell in submission.cells:
+        if cell.grade_id == exercise_id and not cell.is_check:
+            found = cell
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Forbidden shortcuts, judged from the source
+
+def python_source(source: str) -> str:
+    """A cell's source as plain Python (IPython magics and ``!`` commands translated)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # pragma: no cover - IPython comes with the kernel
+        return source
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
+
+
+def import_aliases(sources: list[str]) -> dict[str, str]:
+    """Names bound by import statements anywhere in the notebook: ``F`` → ``torch.nn.functional``."""
+    aliases: dict[str, str] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(python_source(source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        aliases[alias.asname] = alias.name
+                    else:
+                        aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _names_used(tree: ast.AST, aliases: dict[str, str]) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            parts = []
+            current = node
+            while isinstance(current, ast.Attribute):
+                parts.append(current.attr)
+                current = current.value
+            if isinstance(current, ast.Name):
+                parts.append(aliases.get(current.id, current.id))
+                names.add(".".join(reversed(parts)))
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def _matches(name: str, forbidden) -> bool:
+    return any(name == bad or name.startswith(bad + ".") for bad in forbidden)
+
+
+def shortcuts_in(source: str | None, forbidden, aliases: dict[str, str]) -> list[str]:
+    """Forbidden names a piece of code uses, resolving imports made in any cell.
+
+    Uses :func:`mlp_course.exercises.find_forbidden` (which also flags ``eval``,
+    ``exec``, ``__import__`` and computed ``getattr``) and, in addition, names
+    whose import sits in another cell of the notebook.
+    """
+    from ..exercises.core import find_forbidden
+
+    if not source or not forbidden:
+        return []
+    code = python_source(source)
+    found = set(find_forbidden(code, forbidden))
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        try:
+            import textwrap
+
+            tree = ast.parse(textwrap.dedent(code))
+        except (SyntaxError, ValueError):
+            return sorted(found)
+    # an import in another cell only explains names this code does not bind itself
+    outside = {name: target for name, target in aliases.items()
+               if name not in _bound_names(tree)}
+    found.update(name for name in _names_used(tree, outside) if _matches(name, forbidden))
+    return sorted(found)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return bound
+
+
+def library_object(description: dict, forbidden) -> str | None:
+    """The dotted name of a captured callable that is a library's, not the learner's.
+
+    ``softmax = torch.softmax`` done indirectly still yields a function whose
+    module is ``torch``; anything from ``mlp_course`` itself is the course's
+    own answer to some exercise.
+    """
+    if not forbidden or not description.get("callable"):
+        return None
+    module = str(description.get("module") or "")
+    if module in ("", "__main__", "builtins"):
+        return None
+    qualname = str(description.get("qualname") or "")
+    dotted = f"{module}.{qualname}" if qualname else module
+    if _matches(dotted, forbidden) or _matches(module, forbidden) or module == "mlp_course" \
+            or module.startswith("mlp_course."):
+        return dotted
+    return None

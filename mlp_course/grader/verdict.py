@@ -1,0 +1,229 @@
+"""Verdicts, decided in the grader's own process from what the student's function returned.
+
+判定：在评分器自己的进程中，根据学生函数返回的结果作出。
+
+The messages match :func:`mlp_course.exercises.evaluate` (what a learner sees
+from ``check``), minus the ``detail`` with expected and actual values, which
+a graded student must never see. The grader adds its own statuses for what
+only happens when a whole notebook runs: time-outs, crashed kernels, memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
+                              Exercise, Outcome, default_compare)
+from ..i18n import Message
+from .kernel_helper import ExchangeError, decode
+
+TIMEOUT = "timeout"
+CRASHED = "crashed"
+MEMORY = "memory"
+NOT_RUN = "not_run"
+NOT_GRADED = "not_graded"
+
+# statuses of the row describing a whole submission
+UNREADABLE = "unreadable"
+UNKNOWN_LESSON = "unknown_lesson"
+WRONG_LESSON = "wrong_lesson"
+NOTEBOOK_TIMEOUT = "notebook_timeout"
+KERNEL_RESTARTED = "kernel_restarted"
+KERNEL_FAILED = "kernel_failed"
+
+EXERCISE_STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, ERROR, FORBIDDEN, MISSING, TIMEOUT,
+                     CRASHED, MEMORY, NOT_RUN, NOT_GRADED)
+SUBMISSION = "(submission)"
+
+
+def outcome(exercise: Exercise, status: str, message: Message, case: Case | None = None,
+            hint: bool = False, cases_run: int = 0) -> Outcome:
+    """A zero-point verdict (only :func:`passed` gives points)."""
+    return Outcome(exercise.id, status, message, points=0.0, max_points=float(exercise.points),
+                   kind=case.kind if case is not None else None,
+                   hint=(case.hint or exercise.hint) if (hint and case is not None) else None,
+                   cases_run=cases_run)
+
+
+def passed(exercise: Exercise, count: int) -> Outcome:
+    return Outcome(exercise.id, PASSED, Message(
+        zh="✅ {name}：通过全部 {n} 项测试，与 PyTorch 的结果一致。",
+        en="✅ {name}: passed all {n} tests; matches PyTorch.", name=exercise.id, n=count),
+        points=float(exercise.points), max_points=float(exercise.points), cases_run=count)
+
+
+def missing(exercise: Exercise, why: Message) -> Outcome:
+    return outcome(exercise, MISSING, Message(zh="❌ {name}：{why}", en="❌ {name}: {why}",
+                                              name=exercise.id, why=why))
+
+
+def no_cell(exercise: Exercise) -> Outcome:
+    return missing(exercise, Message(
+        zh="笔记本里没有这道题的答案单元格（grade_id 为 {id}）。如果删掉了它，请从原始课程笔记本中"
+           "复制回来，把代码写在里面。",
+        en="the notebook has no answer cell for this exercise (grade_id {id}). If it was "
+           "deleted, copy it back from the original lesson notebook and write your code in it.",
+        id=exercise.id))
+
+
+def not_callable(exercise: Exercise, description: dict, cell_error: str = "") -> Outcome:
+    if not description.get("found"):
+        why = Message(zh="运行答案单元格后没有找到函数 `{fn}`{after}。",
+                      en="no function `{fn}` exists after running its answer cell{after}.",
+                      fn=exercise.function, after=_after(cell_error))
+    else:
+        why = Message(zh="`{fn}` 不是可调用的函数（而是 {got}）。",
+                      en="`{fn}` is not a callable function (it is a {got}).",
+                      fn=exercise.function, got=str(description.get("type", "?"))[:60])
+    return missing(exercise, why)
+
+
+def _after(cell_error: str) -> str:
+    return f" ({cell_error})" if cell_error else ""
+
+
+def forbidden(exercise: Exercise, used: list[str]) -> Outcome:
+    return outcome(exercise, FORBIDDEN, Message(
+        zh="🚫 {name}：不能使用现成的 {used}——这道题的目的就是亲手实现它。",
+        en="🚫 {name}: the shortcut {used} is not allowed here: the point of this exercise "
+           "is to write it yourself.", name=exercise.id, used=", ".join(sorted(set(used)))))
+
+
+def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str) -> Outcome:
+    """The answer cell itself never finished."""
+    if status == MEMORY:
+        message = Message(zh="💥 {name}：运行答案单元格时内存超出上限，内核被终止。",
+                          en="💥 {name}: running the answer cell used more memory than allowed, "
+                             "so its kernel was stopped.", name=exercise.id)
+    elif status == CRASHED:
+        message = Message(zh="💥 {name}：运行答案单元格时内核退出了（{reason}）。不要在笔记本里调用 "
+                             "sys.exit、os._exit 或 exit()。",
+                          en="💥 {name}: the kernel exited while running the answer cell "
+                             "({reason}). Do not call sys.exit, os._exit or exit() in a notebook.",
+                          name=exercise.id, reason=reason)
+    else:
+        message = Message(zh="⏱️ {name}：答案单元格运行超过 {seconds:.0f} 秒仍未结束（是否有死循环？）。",
+                          en="⏱️ {name}: the answer cell was still running after {seconds:.0f} s "
+                             "(an endless loop?).", name=exercise.id, seconds=seconds)
+    return outcome(exercise, status, message)
+
+
+def call_cut_short(exercise: Exercise, status: str, case: Case | None, number: int, seconds: float,
+                   reason: str) -> Outcome:
+    """A call of the learner's function never returned."""
+    if status == MEMORY:
+        message = Message(zh="💥 {name}：第 {number} 个测试中函数用的内存超出上限。",
+                          en="💥 {name}: your function used more memory than allowed (test "
+                             "{number}).", name=exercise.id, number=number)
+    elif status == CRASHED:
+        message = Message(zh="💥 {name}：第 {number} 个测试中函数让内核退出了（{reason}）。"
+                             "函数里不要调用 sys.exit、os._exit 或 exit()。",
+                          en="💥 {name}: your function made the kernel exit ({reason}) on test "
+                             "{number}. Do not call sys.exit, os._exit or exit() in a function.",
+                          name=exercise.id, number=number, reason=reason)
+    else:
+        message = Message(zh="⏱️ {name}：第 {number} 个测试中函数超过 {seconds:.0f} 秒仍未返回"
+                             "（是否有死循环？）。",
+                          en="⏱️ {name}: your function had not returned after {seconds:.0f} s "
+                             "on test {number} (an endless loop?).",
+                          name=exercise.id, number=number, seconds=seconds)
+    return outcome(exercise, status, message, case, hint=status == TIMEOUT, cases_run=number)
+
+
+def grader_trouble(exercise: Exercise, case: Case | None, number: int, what: str) -> Outcome:
+    """The call's result could not be read back (the kernel's helper was broken or bypassed)."""
+    return outcome(exercise, ERROR, Message(
+        zh="❌ {name}：评分器没能取回第 {number} 个测试的结果（{what}）。笔记本是否改动了 "
+           "sys.modules、numpy 或文件系统？",
+        en="❌ {name}: the grader could not get the result of test {number} back ({what}). "
+           "Does the notebook change sys.modules, numpy or the file system?",
+        name=exercise.id, number=number, what=what), case, cases_run=number)
+
+
+def _leaves(value) -> list:
+    if isinstance(value, (tuple, list)):
+        return [leaf for part in value for leaf in _leaves(part)]
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value) for leaf in _leaves(value[key])]
+    return [value]
+
+
+def _inputs_changed(before, after) -> bool:
+    old = [leaf for leaf in _leaves(before) if isinstance(leaf, np.ndarray)]
+    new = [leaf for leaf in _leaves(after) if isinstance(leaf, np.ndarray)]
+    if len(old) != len(new):
+        return True
+    return any(a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+               for a, b in zip(old, new))
+
+
+def judge(exercise: Exercise, case: Case, expected, number: int, result, folder: str) -> Outcome | None:
+    """The verdict on one call, or ``None`` if this case passed.
+
+    ``result`` is the JSON the kernel wrote; arrays are read from ``folder``
+    without unpickling. Only ``Mismatch.public`` reaches the message.
+    """
+    if not isinstance(result, dict):
+        return grader_trouble(exercise, case, number, "no result")
+    raised = result.get("raised")
+    if raised is not None:
+        if not isinstance(raised, dict):
+            return grader_trouble(exercise, case, number, "malformed result")
+        if raised.get("not_implemented") is True:
+            return outcome(exercise, NOT_IMPLEMENTED, Message(
+                zh="⏳ {name}：还没有实现——把 `raise NotImplementedError` 换成你的代码吧。",
+                en="⏳ {name}: not implemented yet: replace `raise NotImplementedError` "
+                   "with your code.", name=exercise.id), cases_run=number)
+        error = str(raised.get("type", "Exception"))[:80]
+        text = str(raised.get("message", "")).strip().splitlines()
+        text = text[0][:300] if text else ""
+        if error == "MemoryError":
+            return call_cut_short(exercise, MEMORY, case, number, 0.0, error)
+        return outcome(exercise, ERROR, Message(
+            zh="❌ {name}：第 {number} 个测试中函数抛出了 {error}: {text}",
+            en="❌ {name}: your function raised {error}: {text} (test {number})",
+            name=exercise.id, number=number, error=error, text=text), case, hint=True,
+            cases_run=number)
+    try:
+        got = decode(result.get("output"), folder)
+    except ExchangeError as problem:
+        return grader_trouble(exercise, case, number, str(problem))
+    try:
+        after = decode(result.get("args_after"), folder)
+    except ExchangeError:
+        after = None
+    if after is not None and _inputs_changed(case.args, after):
+        return outcome(exercise, FAILED, Message(
+            zh="❌ {name}：函数修改了传入的数组（原地修改）。请不要改动输入，返回新数组。",
+            en="❌ {name}: your function changed its input array in place. Leave inputs "
+               "untouched and return a new array.", name=exercise.id), case, cases_run=number)
+    compare = exercise.compare or default_compare
+    try:
+        mismatch = compare(got, expected, case)
+    except Exception as error:  # an output so odd the comparison itself fails is wrong
+        return outcome(exercise, FAILED, Message(
+            zh="❌ {name}：返回值无法与正确结果比较（{error}）。",
+            en="❌ {name}: the returned value cannot be compared with the correct one ({error}).",
+            name=exercise.id, error=type(error).__name__), case, hint=True, cases_run=number)
+    if mismatch is not None:
+        return outcome(exercise, FAILED, Message(
+            zh="❌ {name}：{why}", en="❌ {name}: {why}", name=exercise.id,
+            why=Nested(mismatch.public)), case, hint=True, cases_run=number)
+    return None
+
+
+class Nested:
+    """A Message used as a field of another Message, rendered in the same language.
+
+    The report is written in the language chosen for it, so an inner message
+    must not be rendered earlier, in whatever language was active then.
+    """
+
+    def __init__(self, message: Message):
+        self.message = message
+
+    def __format__(self, spec: str) -> str:
+        return format(self.message.render(), spec)
+
+    def __str__(self) -> str:
+        return self.message.render()
