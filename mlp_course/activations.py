@@ -302,6 +302,16 @@ def activation_forward(name: str, z) -> np.ndarray:
     .. math::
         a = f_{\text{name}}(z)
 
+    Parameters
+    ----------
+    name : {"relu", "sigmoid", "tanh"}
+        Case and surrounding spaces are ignored.
+    z : array_like, e.g. (N, H)
+
+    Returns
+    -------
+    numpy.ndarray, same shape and dtype as ``z``
+
     Examples
     --------
     >>> activation_forward("relu", [-1.0, 2.0])
@@ -314,6 +324,21 @@ def activation_backward(name: str, dout, z) -> np.ndarray:
     r"""Backward pass of the activation called ``name``: :math:`dout \odot f'(z)`.
 
     按名字求激活函数的反向传播：:math:`dout \odot f'(z)`。
+
+    .. math::
+        \frac{\partial L}{\partial z} = \frac{\partial L}{\partial a} \odot f_{\text{name}}'(z)
+
+    Parameters
+    ----------
+    name : {"relu", "sigmoid", "tanh"}
+    dout : array_like, shape like ``z``
+        Upstream gradient :math:`\partial L / \partial a`.
+    z : array_like, e.g. (N, H)
+        The input of the forward pass.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``z``
 
     Examples
     --------

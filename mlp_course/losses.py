@@ -115,6 +115,16 @@ def _index_targets(x: np.ndarray, target, name: str, ignore_index: int):
                    "label, got {got}.",
                 C=num_classes, name=name, got=describe(labels))
         return x[None, :], labels[None]
+    if np.shape(target) == x.shape and np.asarray(target).dtype.kind in "iub":
+        raise CourseValueError(
+            zh="{name} 的形状与 logits 相同 {shape}，但元素是整数。类别索引应为形状 (N,) 的数组"
+               "（one-hot 行可用 {name}.argmax(axis=1) 转换）；概率目标应为浮点数"
+               "（{name}.astype(float)）。",
+            en="{name} has the same shape as the input, {shape}, but holds integers. Class "
+               "indices have shape (N,) (turn one-hot rows into them with "
+               "{name}.argmax(axis=1)); probability targets must be floats "
+               "({name}.astype(float)).",
+            name=name, shape=tuple(x.shape))
     labels = as_labels(target, name, num_classes=num_classes, n=x.shape[0],
                        ignore_index=ignore_index)
     return x, labels

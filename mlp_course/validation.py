@@ -50,6 +50,13 @@ def describe(x) -> str:
     return f"{shown} ({type(x).__name__})"
 
 
+def _from_tensor(x):
+    """A PyTorch tensor becomes its numpy array (same dtype), without importing torch."""
+    if type(x).__module__.startswith("torch") and hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return x
+
+
 def _reject_dtype(arr: np.ndarray, name: str, original) -> None:
     kind = arr.dtype.kind
     if kind == "b":
@@ -81,8 +88,9 @@ def as_float_array(x, name: str, ndim: int | None = None, min_ndim: int | None =
     Parameters
     ----------
     x : array_like
-        Numbers, nested lists or an array. float32 and float64 are kept
-        (no copy); integers become float64; float16 becomes float32.
+        Numbers, nested lists, a numpy array or a PyTorch tensor. float32 and
+        float64 are kept (no copy); integers become float64; float16 becomes
+        float32.
     name : str
         The argument's name as the learner wrote it, used in messages.
     ndim : int, optional
@@ -111,6 +119,7 @@ def as_float_array(x, name: str, ndim: int | None = None, min_ndim: int | None =
     >>> as_float_array(np.ones(2, dtype=np.float32), "z").dtype
     dtype('float32')
     """
+    x = _from_tensor(x)
     if isinstance(x, np.ndarray) and x.dtype in (np.float64, np.float32):
         arr = x
     else:
@@ -153,9 +162,11 @@ def as_float_array(x, name: str, ndim: int | None = None, min_ndim: int | None =
 
 
 def check_axis(axis, ndim: int, name: str = "axis") -> int:
-    """Check that ``axis`` is an integer valid for ``ndim`` dimensions; return it as non-negative.
+    r"""Check that ``axis`` is an integer valid for ``ndim`` dimensions; return it as non-negative.
 
     检查 ``axis`` 是否是对 ``ndim`` 维数组有效的整数，返回非负形式。
+
+    Valid values satisfy :math:`-\mathrm{ndim} \le \mathrm{axis} < \mathrm{ndim}`.
 
     >>> check_axis(-1, 2)
     1
@@ -205,6 +216,7 @@ def as_labels(y, name: str, num_classes: int, n: int | None = None,
     >>> as_labels([0, 2, 1], "y", num_classes=3)
     array([0, 2, 1])
     """
+    y = _from_tensor(y)
     if isinstance(y, (str, bytes)):
         raise CourseTypeError(
             zh="参数 {name} 应为整数类别标签，收到的是字符串 {got}。",
@@ -268,6 +280,16 @@ def check_same_rows(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> N
     """Check that two arrays have the same number of rows (the batch size N).
 
     检查两个数组的行数（批大小 N）是否相同。
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray, shapes (N, ...) and (N, ...)
+    name_a, name_b : str
+        Argument names for the message.
+
+    Examples
+    --------
+    >>> check_same_rows(np.zeros((3, 2)), np.zeros(3), "X", "y")  # fine: N = 3
     """
     if a.shape[:1] != b.shape[:1]:
         raise CourseValueError(
@@ -281,7 +303,12 @@ def check_same_rows(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> N
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    """Check that two arrays have the same shape.  检查两个数组形状是否相同。"""
+    """Check that two arrays have the same shape.
+
+    检查两个数组形状是否相同。
+
+    >>> check_same_shape(np.zeros(2), np.ones(2), "dout", "z")
+    """
     if a.shape != b.shape:
         raise CourseValueError(
             zh="{name_a} 的形状是 {shape_a}，{name_b} 的形状是 {shape_b}；两者必须相同。",
@@ -296,6 +323,9 @@ def probability_tolerance(dtype) -> float:
     概率之和允许偏离 1 的幅度：dtype 机器精度的平方根，但不小于 1e-6
     （float64 为 1e-6，float32 约 3.5e-4）。The floor lets float32
     probabilities converted to float64 still pass.
+
+    >>> probability_tolerance(np.float64)
+    1e-06
     """
     return max(float(np.sqrt(np.finfo(dtype).eps)), 1e-6)
 
@@ -356,6 +386,9 @@ def check_reduction(reduction) -> str:
     """Check ``reduction`` is one of ``"mean"``, ``"sum"``, ``"none"``.
 
     检查 ``reduction`` 是否为 ``"mean"``、``"sum"`` 或 ``"none"``。
+
+    >>> check_reduction("sum")
+    'sum'
     """
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise CourseValueError(
@@ -385,6 +418,9 @@ def check_positive_number(value, name: str) -> float:
     """Check ``value`` is a finite real number > 0; return it as float.
 
     检查 ``value`` 是否为大于 0 的有限实数。
+
+    >>> check_positive_number(2, "temperature")
+    2.0
     """
     number = _as_real_scalar(value, name)
     if not (np.isfinite(number) and number > 0):
@@ -399,6 +435,9 @@ def check_fraction(value, name: str) -> float:
     """Check ``value`` is a real number with ``0 <= value <= 1``.
 
     检查 ``value`` 是否为 0 到 1 之间（含两端）的实数。
+
+    >>> check_fraction(0.1, "label_smoothing")
+    0.1
     """
     number = _as_real_scalar(value, name)
     if not 0.0 <= number <= 1.0:

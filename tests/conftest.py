@@ -60,3 +60,21 @@ def bilingual_error():
         assert messages["en"] != messages["zh"]
         return messages
     return check
+
+
+@pytest.fixture(scope="session")
+def run_doctests():
+    """Run the examples in a module's docstrings; fail if any example's output differs."""
+    import doctest
+
+    def run(module):
+        finder = doctest.DocTestFinder()
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        tests = [test for test in finder.find(module) if test.examples]
+        assert tests, f"{module.__name__} has no examples"
+        for test in tests:
+            runner.run(test)
+        results = runner.summarize(verbose=False)
+        assert results.failed == 0, f"{results.failed} example(s) failed in {module.__name__}"
+        return results.attempted
+    return run

@@ -151,3 +151,8 @@ def test_bad_input(bilingual_error):
                     en=["dout", "boolean"], zh=["dout", "布尔"])
     bilingual_error(CourseValueError, lambda: tanh(np.zeros((0, 2))),
                     en=["z", "empty"], zh=["z", "空"])
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.activations as module
+    assert run_doctests(module) >= 3

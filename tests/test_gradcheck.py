@@ -199,3 +199,8 @@ def test_gradient_check_bad_input(bilingual_error):
                     zh=["analytic_grad", "x", "(4,)", "(3,)"])
     bilingual_error(CourseValueError, lambda: gradient_check(lambda v: 0.0, x, x, tol=-1),
                     en=["tol"], zh=["tol"])
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.gradcheck as module
+    assert run_doctests(module) >= 3

@@ -138,3 +138,8 @@ def test_backward_errors(bilingual_error):
                     en=["dout", "(2, 3)", "(2, 4)"], zh=["dout", "(2, 3)", "(2, 4)"])
     bilingual_error(CourseTypeError, lambda: linear_backward(np.zeros((2, 3)), "cache"),
                     en=["cache", "linear_forward"], zh=["cache", "linear_forward"])
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.layers as module
+    assert run_doctests(module) >= 3

@@ -411,3 +411,25 @@ def test_nll_loss_rejects_logits_and_probabilities(bilingual_error):
     assert "(0, 0)" in messages["en"]
     # torch accepts them and silently returns a meaningless (negative) loss
     assert nll_loss(np.log(probabilities), [2]) > 0
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.losses as module
+    assert run_doctests(module) >= 3
+
+
+def test_integer_one_hot_targets_get_a_hint(bilingual_error):
+    logits = np.zeros((2, 3))
+    target = np.array([[0, 1, 0], [1, 0, 0]])
+    bilingual_error(CourseValueError, lambda: cross_entropy(logits, target),
+                    en=["target", "(2, 3)", "argmax(axis=1)", "astype(float)"],
+                    zh=["target", "(2, 3)", "argmax(axis=1)", "astype(float)"])
+    np.testing.assert_allclose(cross_entropy(logits, target.astype(float)),
+                               cross_entropy(logits, target.argmax(axis=1)))
+
+
+def test_torch_tensors_as_input(torch, assert_close):
+    logits = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([0, 2, 1, 1])
+    expected = torch.nn.functional.cross_entropy(logits, target)
+    assert_close(cross_entropy(logits, target), expected)

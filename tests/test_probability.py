@@ -296,3 +296,8 @@ def test_integer_input_becomes_float64():
     p = softmax([[1, 2, 3]])
     assert p.dtype == np.float64
     np.testing.assert_allclose(p, softmax(np.array([[1.0, 2.0, 3.0]])))
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.probability as module
+    assert run_doctests(module) >= 3

@@ -175,3 +175,19 @@ def test_scalar_options(bilingual_error):
                     en=["lr", "None"], zh=["lr", "None"])
     bilingual_error(CourseValueError, lambda: check_fraction(-0.1, "label_smoothing"),
                     en=["label_smoothing", "-0.1"], zh=["label_smoothing", "-0.1"])
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.validation as module
+    assert run_doctests(module) >= 3
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_torch_tensors_are_accepted(torch, dtype):
+    tensor = torch.arange(4).to(getattr(torch, dtype)).reshape(2, 2).requires_grad_(
+        dtype != "int64")
+    out = as_float_array(tensor, "x")
+    assert out.dtype == (np.float64 if dtype == "int64" else np.dtype(dtype))
+    np.testing.assert_array_equal(out, [[0, 1], [2, 3]])
+    labels = as_labels(torch.tensor([0, 2]), "y", num_classes=3)
+    assert labels.dtype == np.int64 and labels.tolist() == [0, 2]
