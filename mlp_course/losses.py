@@ -32,8 +32,8 @@ import numpy as np
 
 from .i18n import CourseTypeError, CourseValueError
 from .probability import _log_softmax, _softmax
-from .validation import (as_float_array, as_labels, check_fraction, check_probabilities,
-                         check_reduction, describe, probability_tolerance)
+from .validation import (_from_tensor, as_float_array, as_labels, check_fraction,
+                         check_probabilities, check_reduction, describe, probability_tolerance)
 
 __all__ = ["nll_loss", "cross_entropy", "cross_entropy_grad"]
 
@@ -117,7 +117,7 @@ def _index_targets(x: np.ndarray, target, name: str, ignore_index: int):
         return x[None, :], labels[None]
     if np.shape(target) == x.shape and np.asarray(target).dtype.kind in "iub":
         raise CourseValueError(
-            zh="{name} 的形状与 logits 相同 {shape}，但元素是整数。类别索引应为形状 (N,) 的数组"
+            zh="{name} 的形状与输入相同 {shape}，但元素是整数。类别索引应为形状 (N,) 的数组"
                "（one-hot 行可用 {name}.argmax(axis=1) 转换）；概率目标应为浮点数"
                "（{name}.astype(float)）。",
             en="{name} has the same shape as the input, {shape}, but holds integers. Class "
@@ -131,10 +131,12 @@ def _index_targets(x: np.ndarray, target, name: str, ignore_index: int):
 
 
 def _is_probability_target(x: np.ndarray, target) -> bool:
-    shape = np.shape(target)
-    kind = np.asarray(target).dtype.kind if not isinstance(target, np.ndarray) \
-        else target.dtype.kind
-    return kind == "f" and tuple(shape) == x.shape
+    if not isinstance(target, np.ndarray):
+        try:
+            target = np.asarray(target)
+        except (ValueError, TypeError):
+            return False  # ragged lists: as_labels reports them
+    return target.dtype.kind == "f" and target.shape == x.shape
 
 
 def _check_no_ignore_index(ignore_index: int) -> None:
@@ -262,6 +264,7 @@ def nll_loss(log_probs, target, weight=None, ignore_index: int = -100,
     0.399254
     """
     x = _as_input(log_probs, "log_probs")
+    target = _from_tensor(target)
     reduction = check_reduction(reduction)
     ignore_index = _check_ignore_index(ignore_index)
     tol = probability_tolerance(x.dtype)
@@ -328,6 +331,7 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     0.239545
     """
     z = _as_input(logits, "logits")
+    target = _from_tensor(target)
     reduction = check_reduction(reduction)
     ignore_index = _check_ignore_index(ignore_index)
     label_smoothing = check_fraction(label_smoothing, "label_smoothing")
@@ -387,6 +391,7 @@ def cross_entropy_grad(logits, target, weight=None, ignore_index: int = -100,
     array([[ 0.5, -0.5]])
     """
     z = _as_input(logits, "logits")
+    target = _from_tensor(target)
     reduction = check_reduction(reduction)
     ignore_index = _check_ignore_index(ignore_index)
     label_smoothing = check_fraction(label_smoothing, "label_smoothing")
@@ -399,26 +404,23 @@ def cross_entropy_grad(logits, target, weight=None, ignore_index: int = -100,
         _check_no_ignore_index(ignore_index)
         r = _soft_target_weights(_probability_targets(z, target, "target"), w,
                                  label_smoothing)
-        keep = None
+        keep = np.ones(batch.shape[0], dtype=bool)
         denominator = batch.shape[0]
     else:
         batch, labels = _index_targets(z, target, "target", ignore_index)
         tw, safe, keep = _target_weights(labels, w, ignore_index, z.dtype)
-        uniform = np.ones(num_classes, dtype=z.dtype) if w is None else w
+        # r_i = (1 - eps) w_{y_i} onehot(y_i) + (eps / C) w, and 0 for ignored rows
         r = np.zeros_like(batch)
         if label_smoothing > 0:
-            r += (eps / num_classes) * uniform
-            r[~keep] = 0
+            r[keep] = (eps / num_classes) * (1 if w is None else w)
         r[np.arange(batch.shape[0]), safe] += (1 - eps) * tw
         denominator = tw.sum()
     with np.errstate(invalid="ignore"):
         grad = _softmax(batch, axis=1) * r.sum(axis=1, keepdims=True) - r
     if reduction == "mean":
         if denominator == 0:
-            # PyTorch: 0/0 in the mean makes every kept row nan; ignored rows stay 0.
-            grad[:] = np.nan if keep is None else 0
-            if keep is not None:
-                grad[keep] = np.nan
+            # PyTorch: the mean's 0/0 makes every kept row nan; ignored rows stay 0.
+            grad[keep] = np.nan
         else:
             grad /= z.dtype.type(denominator)
     return grad[0] if single else grad

@@ -13,6 +13,8 @@ the MLP's training loop; they assume a valid float32/float64 array.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .i18n import CourseValueError
@@ -213,7 +215,6 @@ def one_hot(y, num_classes: int, dtype=np.float64) -> np.ndarray:
 
 
 def _check_num_classes(num_classes) -> int:
-    import numbers
     if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral) \
             or num_classes < 1:
         raise CourseValueError(

@@ -433,3 +433,11 @@ def test_torch_tensors_as_input(torch, assert_close):
     target = torch.tensor([0, 2, 1, 1])
     expected = torch.nn.functional.cross_entropy(logits, target)
     assert_close(cross_entropy(logits, target), expected)
+
+
+def test_torch_probability_targets_that_require_grad(torch, assert_close):
+    logits = torch.randn(3, 4, dtype=torch.float64)
+    target = torch.softmax(torch.randn(3, 4, dtype=torch.float64), -1).requires_grad_()
+    expected = torch.nn.functional.cross_entropy(logits, target)
+    assert_close(cross_entropy(logits, target), expected)
+    assert cross_entropy_grad(logits, target).shape == (3, 4)
