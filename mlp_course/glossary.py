@@ -1080,10 +1080,10 @@ def _cell_where(notebook: str, index: int | None, pair: str | None) -> Message:
                    notebook=notebook, index=index, pair=pair)
 
 
-def _suggestion_note(glossary: Glossary, term: str) -> Message:
+def _suggestion_note(glossary: Glossary, term: str) -> "Message | _Both":
     close = glossary.suggest(term, limit=3)
     if not close:
-        return Message(zh="", en="")
+        return _Both("", "")
     return Message(zh="（相近的条目：{names}）", en=" (closest entries: {names})",
                    names=", ".join(f"{entry.zh} / {entry.en}" for entry in close))
 
