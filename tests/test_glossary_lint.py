@@ -13,7 +13,7 @@ import pytest
 
 from mlp_course import glossary as g
 from mlp_course.course import SOLUTIONS
-from mlp_course.i18n import language
+from mlp_course.i18n import CourseValueError, language
 
 
 def _pair(pair_id: str, zh: str, en: str) -> list:
@@ -246,6 +246,13 @@ def test_lint_reads_a_notebook_file(tmp_path):
     (issue,) = g.lint_notebook(path)
     assert issue.notebook == "draft.ipynb"
     assert [str(found) for found in g.lint_lessons([path])] == [str(issue)]
+
+
+def test_unreadable_notebook_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CourseValueError, match="broken.ipynb"):
+        g.lint_notebook(path)
 
 
 # ---------------------------------------------------------------------------
