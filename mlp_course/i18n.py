@@ -97,7 +97,7 @@ def text(zh: str, en: str, **fields) -> str:
         # A programming error in the course itself, so it is loud and bilingual.
         raise RuntimeError(f"zh/en placeholders differ: {zh!r} vs {en!r}")
     template = zh if get_language() == "zh" else en
-    return template.format(**fields) if fields else template
+    return template.format(**fields)
 
 
 class Message:
@@ -145,6 +145,15 @@ class CourseError(Exception):
 
     def __str__(self) -> str:
         return self.message.render()
+
+    def __reduce__(self):
+        # rebuilt from both texts, so a copied or pickled error keeps both languages
+        return (_rebuild_error, (type(self), self.message.zh, self.message.en,
+                                 self.message.fields))
+
+
+def _rebuild_error(cls, zh: str, en: str, fields: dict) -> "CourseError":
+    return cls(zh, en, **fields)
 
 
 class CourseValueError(CourseError, ValueError):

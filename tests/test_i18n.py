@@ -148,11 +148,6 @@ def test_error_with_mismatched_placeholders_is_loud():
         CourseValueError(zh="{a}", en="{b}", a=1, b=2)
 
 
-# Known defects of i18n.py, reported to its owner. Strict xfail: when they are
-# fixed these tests start passing and pytest asks for the marker to go.
-
-@pytest.mark.xfail(strict=True, reason="CourseError cannot be rebuilt from its args "
-                                       "(pickle/copy call __init__ with one argument)")
 def test_errors_survive_pickle_and_copy():
     error = CourseValueError(zh="坏 {x}", en="bad {x}", x=1)
     for clone in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
@@ -160,8 +155,6 @@ def test_errors_survive_pickle_and_copy():
         assert clone.message == error.message
 
 
-@pytest.mark.xfail(strict=True, reason="text() skips str.format when no fields are given, "
-                                       "so '{{' stays doubled and a missing field is not noticed")
 def test_text_without_fields_formats_consistently():
     with language("en"):
         assert text(zh="集合 {{}}", en="a set {{}}") == "a set {}"
