@@ -654,7 +654,8 @@ def test_widget_updates_its_output_as_you_type():
         box = glossary_widget()
         text_input, output = box.children
         assert text_input.continuous_update is True
-        assert "搜索" in text_input.placeholder and "Search" in text_input.placeholder
+        assert "搜索" in text_input.placeholder and "Search" not in text_input.placeholder
+        assert "mlp-glossary-widget" in box._dom_classes
         text_input.value = "交叉"
         assert "交叉熵" in output.value and "cross-entropy" in output.value
         assert output.value.index("交叉熵") < output.value.index("cross-entropy")

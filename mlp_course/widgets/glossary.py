@@ -90,8 +90,7 @@ def glossary_widget(limit: int = 8):
 
     box = widgets.Text(
         value="",
-        placeholder=text(zh="搜索术语…（中文或英文）", en="Search a term… (Chinese or English)")
-        + " / " + text(zh="Search a term…", en="搜索术语…"),
+        placeholder=text(zh="搜索术语…（中文或英文）", en="Search a term… (Chinese or English)"),
         description=text(zh="术语", en="Term"),
         continuous_update=True,
     )
@@ -102,4 +101,6 @@ def glossary_widget(limit: int = 8):
         output.value = results_html(query, search_results(query, limit))
 
     box.observe(update, names="value")
-    return widgets.VBox([box, output])
+    container = widgets.VBox([box, output])
+    container.add_class("mlp-glossary-widget")  # a stable hook for the browser tests
+    return container
