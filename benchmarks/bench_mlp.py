@@ -30,12 +30,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from mlp_course.data import load_digits  # noqa: E402
-from mlp_course.mlp import MLP  # noqa: E402
+# numpy and torch are imported in main(), after --threads has set the thread
+# count: BLAS libraries read it once, when they load
+np = load_digits = MLP = None
+ROOT = Path(__file__).resolve().parent.parent
 
 ARCHITECTURES = ([784, 256, 10], [64, 128, 10])
 BATCHES = (16, 64, 256, 1024)
@@ -123,7 +121,7 @@ def torch_step_fn(torch_model, X, y, lr):
 
 
 def bench_steps(quick: bool) -> list[dict]:
-    repeats, warmup = (6, 2) if quick else (60, 10)
+    repeats, warmup = (3, 1) if quick else (60, 10)
     rng = np.random.default_rng(0)
     rows = []
     for sizes in ARCHITECTURES:
@@ -135,7 +133,7 @@ def bench_steps(quick: bool) -> list[dict]:
             medians = interleaved_medians(
                 {"numpy": lambda: model.train_step(X, y, LR),
                  "torch": torch_step_fn(torch_model, X, y, LR)},
-                repeats, warmup, rounds=2 if quick else 6)
+                repeats, warmup, rounds=1 if quick else 6)
             shapes = step_gemms(sizes, n)
             flops = sum(2 * m * k * p for m, k, p in shapes)
             matmul = gemm_time(shapes, repeats, warmup, rng)
@@ -157,67 +155,106 @@ def print_step_table(rows: list[dict]) -> None:
               f"{step_rate:>11.1f}{matmul_rate:>9.1f}{step_rate / matmul_rate:>9.0%}")
 
 
-def train_digits(quick: bool) -> list[dict]:
-    """Train numpy and PyTorch from the same initial weights on the same batches."""
+def standardise(X_train, X_test):
+    """Centre and scale every pixel with the training split's mean and std (std 0 -> 1)."""
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std = np.where(std > 0, std, 1).astype(X_train.dtype)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def train_torch(torch_model, X, y, epochs: int, batch_size: int, lr: float, seed: int):
+    """Plain SGD in PyTorch over the batches MLP.fit uses: permutations of default_rng(seed)."""
     import torch
 
-    sizes, epochs, batch_size, lr, seed = [64, 128, 10], (3 if quick else 40), 32, 0.1, 0
-    X_train, y_train = load_digits("train", dtype=np.float32)
-    X_test, y_test = load_digits("test", dtype=np.float32)
-
-    model = MLP(sizes, seed=seed, dtype=np.float32)
-    torch_model = model.to_torch()
-
-    start = time.perf_counter()
-    model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
-    numpy_time = time.perf_counter() - start
-    numpy_accuracy = model.accuracy(X_test, y_test)
-
-    # the same batches as MLP.fit: one permutation per epoch from default_rng(seed)
     optimiser = torch.optim.SGD(torch_model.parameters(), lr=lr)
-    X_t, y_t = torch.from_numpy(X_train), torch.from_numpy(y_train)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
     order_rng = np.random.default_rng(seed)
-    start = time.perf_counter()
     for _ in range(epochs):
-        order = torch.from_numpy(order_rng.permutation(len(y_train)))
-        for first in range(0, len(y_train), batch_size):
+        order = torch.from_numpy(order_rng.permutation(len(y)))
+        for first in range(0, len(y), batch_size):
             rows = order[first:first + batch_size]
             optimiser.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(torch_model(X_t[rows]), y_t[rows])
-            loss.backward()
+            torch.nn.functional.cross_entropy(torch_model(X_t[rows]), y_t[rows]).backward()
             optimiser.step()
-    torch_time = time.perf_counter() - start
-    with torch.no_grad():
-        predicted = torch_model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
-    torch_accuracy = float(np.mean(predicted == y_test))
 
-    largest_gap = max(float(np.max(np.abs(W - lin.weight.detach().numpy())))
-                      for W, lin in zip(model.W, torch_model[0::2]))
-    print(f"\ndigits {'-'.join(map(str, sizes))}, {epochs} epochs, batch {batch_size}, "
-          f"lr {lr}, float32, same initial weights and batches")
-    print(f"{'implementation':<16}{'test accuracy':>14}{'wall time s':>13}")
-    print(f"{'numpy MLP':<16}{numpy_accuracy:>14.2%}{numpy_time:>13.2f}")
-    print(f"{'PyTorch':<16}{torch_accuracy:>14.2%}{torch_time:>13.2f}")
-    print(f"largest |W_numpy - W_torch| after training: {largest_gap:.2e}")
-    return [dict(name="numpy", accuracy=numpy_accuracy, time=numpy_time),
-            dict(name="torch", accuracy=torch_accuracy, time=torch_time)]
+
+def train_digits(quick: bool) -> dict:
+    """Train numpy and PyTorch from the same initial weights on the same batches, per seed."""
+    import torch
+
+    sizes, batch_size, lr = [64, 256, 10], 16, 0.1
+    epochs, seeds = (2, [0]) if quick else (20, [0, 1, 2, 3, 4])
+    X_train, y_train = load_digits("train", dtype=np.float32)
+    X_test, y_test = load_digits("test", dtype=np.float32)
+    X_train, X_test = standardise(X_train, X_test)
+
+    results = {"numpy": {"accuracy": [], "time": []}, "torch": {"accuracy": [], "time": []}}
+    largest_gap = 0.0
+    for seed in seeds:
+        model = MLP(sizes, seed=seed, dtype=np.float32)
+        torch_model = model.to_torch()
+
+        start = time.perf_counter()
+        model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+        results["numpy"]["time"].append(time.perf_counter() - start)
+        results["numpy"]["accuracy"].append(model.accuracy(X_test, y_test))
+
+        start = time.perf_counter()
+        train_torch(torch_model, X_train, y_train, epochs, batch_size, lr, seed)
+        results["torch"]["time"].append(time.perf_counter() - start)
+        with torch.no_grad():
+            predicted = torch_model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
+        results["torch"]["accuracy"].append(float(np.mean(predicted == y_test)))
+        largest_gap = max(largest_gap, *(
+            float(np.max(np.abs(W - linear.weight.detach().numpy())))
+            for W, linear in zip(model.W, torch_model[0::2])))
+
+    print(f"\ndigits {'-'.join(map(str, sizes))} relu, standardised pixels, {epochs} epochs, "
+          f"batch {batch_size}, lr {lr}, float32; seeds {seeds}, each seed giving both the "
+          "same initial weights and batches")
+    print(f"{'implementation':<16}{'test accuracy':>14}{'min':>8}{'max':>8}{'wall time s':>13}")
+    for name, label in (("numpy", "numpy MLP"), ("torch", "PyTorch")):
+        accuracy = np.array(results[name]["accuracy"])
+        print(f"{label:<16}{accuracy.mean():>14.2%}{accuracy.min():>8.2%}{accuracy.max():>8.2%}"
+              f"{np.mean(results[name]['time']):>13.2f}")
+    print(f"largest |W_numpy - W_torch| after training: {largest_gap:.1e} "
+          "(float32 rounding, grown over the run)")
+    return results
 
 
 def main(argv=None) -> int:
+    global np, load_digits, MLP
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="few repeats and epochs: checks that everything runs")
+                        help="few repeats and epochs, one thread: checks that everything runs")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numpy's BLAS and for torch (default: BLAS's own "
+                             "default; 1 with --quick)")
     args = parser.parse_args(argv)
+    threads = 1 if args.quick and args.threads is None else args.threads
+    if threads is not None:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
 
+    import numpy
     import torch
+
+    sys.path.insert(0, str(ROOT))
+    from mlp_course.data import load_digits as loader
+    from mlp_course.mlp import MLP as model_class
+    np, load_digits, MLP = numpy, loader, model_class
 
     threads, source = blas_threads()
     torch.set_num_threads(threads)
     print(f"numpy {np.__version__}, torch {torch.__version__}, python "
           f"{platform.python_version()}, {platform.machine()}")
     print(f"threads: numpy BLAS {threads} (from {source}), torch {torch.get_num_threads()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > 0.5:
+        print(f"note: load average {load:.1f} before starting; other processes on this "
+              "machine make the timings noisy")
     if args.quick:
-        print("--quick: few repeats, figures are rough")
+        print("--quick: few repeats, one thread, figures are rough")
 
     print_step_table(bench_steps(args.quick))
     train_digits(args.quick)

@@ -206,6 +206,9 @@ class MLP:
         """The gradients ``[(dW[0], db[0]), ...]`` from the last backward pass.
 
         最近一次反向传播得到的梯度 ``[(dW[0], db[0]), ...]``。
+
+        After :meth:`train_step` these are work buffers that the next call
+        overwrites: copy them (``dW.copy()``) to keep them.
         """
         if self.dW is None:
             raise CourseValueError(
@@ -225,6 +228,12 @@ class MLP:
                 en="{name} must have D={D} features (columns), the model's sizes[0]; "
                    "got shape {shape}.",
                 name=name, D=self.sizes[0], shape=X.shape)
+        if not np.isfinite(X).all():
+            row = int(np.argwhere(~np.isfinite(X))[0, 0])
+            raise CourseValueError(
+                zh="参数 {name} 含有 nan 或 inf（第一处在第 {row} 行）；输入必须是有限数。",
+                en="{name} contains nan or inf (first in row {row}); inputs must be finite.",
+                name=name, row=row)
         # the model computes in its own dtype: float64 data into a float32 model is cast
         return X.astype(self.dtype, copy=False)
 
@@ -518,11 +527,21 @@ class MLP:
         for epoch in range(epochs):
             order = rng.permutation(n)
             total_loss, correct = 0.0, 0
-            for first in range(0, n, batch_size):
-                rows = order[first:first + batch_size]
-                X_batch, y_batch = X[rows], y[rows]
-                total_loss += self._train_step(X_batch, y_batch, lr) * rows.size
-                correct += int(np.count_nonzero(self._last_prediction() == y_batch))
+            # overflow shows up as a non-finite loss, reported below in the
+            # learner's language instead of numpy's English warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                for first in range(0, n, batch_size):
+                    rows = order[first:first + batch_size]
+                    X_batch, y_batch = X[rows], y[rows]
+                    total_loss += self._train_step(X_batch, y_batch, lr) * rows.size
+                    correct += int(np.count_nonzero(self._last_prediction() == y_batch))
+            if not np.isfinite(total_loss):
+                raise CourseValueError(
+                    zh="训练在第 {epoch} 轮发散了：损失变成了 {loss}。学习率 lr={lr} "
+                       "可能太大，试试小 10 倍的值。",
+                    en="Training diverged in epoch {epoch}: the loss became {loss}. The "
+                       "learning rate lr={lr} is probably too large; try one 10 times smaller.",
+                    epoch=epoch + 1, loss=total_loss, lr=lr)
             logs = {"loss": total_loss / n, "accuracy": correct / n,
                     "time": time.perf_counter() - start}
             if X_val is not None:
@@ -538,7 +557,9 @@ class MLP:
         return history
 
     def _last_prediction(self) -> np.ndarray:
-        return np.argmax(self.z[-1], axis=1)
+        # the column-major copy of the logits made by _train_step: argmax over
+        # classes is faster there
+        return np.argmax(self._buffers["logits"][:self.z[-1].shape[0]], axis=1)
 
     @staticmethod
     def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:

@@ -89,9 +89,10 @@ def test_blobs_centres_on_circle_of_radius_two():
 ])
 def test_generated_bad_arguments(make, kwargs, argument, error):
     for lang in ("zh", "en"):
-        with language(lang), pytest.raises(error) as info:
-            make(**kwargs)
-        assert argument in str(info.value)
+        with language(lang):
+            with pytest.raises(error) as info:
+                make(**kwargs)
+            assert argument in str(info.value)
     assert "参数" in info.value.message.render("zh")
     assert "must" in info.value.message.render("en")
 
@@ -168,9 +169,11 @@ def test_digits_returns_copies():
 ])
 def test_digits_bad_arguments(kwargs, argument, error):
     for lang in ("zh", "en"):
-        with language(lang), pytest.raises(error) as info:
-            load_digits(**kwargs)
-        assert argument in str(info.value)
+        with language(lang):
+            with pytest.raises(error) as info:
+                load_digits(**kwargs)
+            assert argument in str(info.value)
+        assert info.value.message.render("zh") != info.value.message.render("en")
 
 
 def test_data_module_imports_only_numpy():
@@ -246,9 +249,11 @@ def test_split_keeps_extra_axes():
 ])
 def test_split_bad_arguments(args, kwargs, argument, error):
     for lang in ("zh", "en"):
-        with language(lang), pytest.raises(error) as info:
-            train_test_split(*args, **kwargs)
-        assert argument in str(info.value)
+        with language(lang):
+            with pytest.raises(error) as info:
+                train_test_split(*args, **kwargs)
+            assert argument in str(info.value)
+        assert info.value.message.render("zh") != info.value.message.render("en")
 
 
 def test_split_float_labels_without_stratify():
@@ -256,3 +261,8 @@ def test_split_float_labels_without_stratify():
     y = np.linspace(0, 1, 10)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.3, stratify=False)
     assert len(X_test) == 3 and len(X_train) == 7
+
+
+def test_docstring_examples(run_doctests):
+    import mlp_course.data as module
+    assert run_doctests(module) >= 4
