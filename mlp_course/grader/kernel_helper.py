@@ -73,7 +73,7 @@ def encode(value, folder: str, prefix: str = "a") -> dict:
         if isinstance(item, np.ndarray):
             if item.dtype.kind not in "biufc" or item.dtype.hasobject:
                 return {"t": "object", "type": f"ndarray[{item.dtype}]"}
-            return {"t": "array", "file": save(np.ascontiguousarray(item))}
+            return {"t": "array", "file": save(item)}
         if isinstance(item, np.generic):
             if np.asarray(item).dtype.kind not in "biufc":
                 return {"t": "object", "type": type(item).__name__}

@@ -1,0 +1,713 @@
+"""The auto-grader: a whole class of faulty submissions graded in one call, then checked per student.
+
+The class is made from lesson 01: the generated English student notebook is
+the untouched submission, its answer cells filled from the source notebook the
+correct one, and edited copies the faults. (If the lesson source is missing,
+a small notebook in the same format stands in for it.) Kernel-free parts --
+finding students, reading notebooks, the forbidden-shortcut scan, the value
+exchange, the verdicts -- are tested directly, against ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import importlib.util
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from nbformat import v4
+
+from mlp_course import notebooks
+from mlp_course.course import get_lesson
+from mlp_course.exercises import evaluate, get_exercise, progress
+from mlp_course.exercises.core import Case, default_compare
+from mlp_course.grader import main
+from mlp_course.grader.kernel_helper import ExchangeError, Opaque, decode, encode
+from mlp_course.grader.runner import Plan, exercise_rng
+from mlp_course.grader.submissions import (Submission, find_submissions, import_aliases,
+                                           read_submission, shortcuts_in, student_of)
+from mlp_course.grader.verdict import judge
+from mlp_course.i18n import Message, language
+
+LESSON = get_lesson("01_softmax")
+SEED = 20240917
+EXERCISES = ("softmax", "log_softmax")
+
+# ---------------------------------------------------------------------------
+# Lesson 01 notebooks: the real ones, or a stand-in in the same format
+
+SYNTHETIC_SOLUTIONS = {
+    "softmax": ("def softmax(z):\n    ### BEGIN SOLUTION\n"
+                "    shifted = z - z.max(axis=-1, keepdims=True)\n    e = np.exp(shifted)\n"
+                "    return e / e.sum(axis=-1, keepdims=True)\n    ### END SOLUTION"),
+    "log_softmax": ("def log_softmax(z):\n    ### BEGIN SOLUTION\n"
+                    "    shifted = z - z.max(axis=-1, keepdims=True)\n"
+                    "    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))\n"
+                    "    ### END SOLUTION"),
+}
+
+
+def _nbgrader_cell(source: str, grade_id: str, check: bool):
+    cell = v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": check, "grade_id": grade_id, "locked": check,
+                                 "schema_version": 3, "solution": not check, "task": False}
+    if check:
+        cell.metadata["nbgrader"]["points"] = 2
+    return cell
+
+
+def synthetic_source(lesson_id: str = LESSON.id, solutions: dict = SYNTHETIC_SOLUTIONS):
+    """A source notebook in the course format, for when the real lesson is not there."""
+    cells = []
+    for lang, line in (("zh", 'mlp_course.set_language("zh")'), ("en", 'mlp_course.set_language("en")')):
+        cell = v4.new_code_cell("import mlp_course\n" + line)
+        cell.metadata["tags"] = [f"lang-{lang}"]
+        cells.append(cell)
+    cells.append(v4.new_code_cell("import numpy as np\nimport torch\n"
+                                  "from mlp_course.exercises import check, working, progress"))
+    for grade_id, source in solutions.items():
+        for lang, words in (("zh", "写出函数。"), ("en", "Write the function.")):
+            cell = v4.new_markdown_cell(f"{grade_id}: {words}")
+            cell.metadata["tags"] = [f"lang-{lang}"]
+            cell.metadata["mlp_course"] = {"pair": grade_id}
+            cells.append(cell)
+        cells.append(_nbgrader_cell(source, grade_id, check=False))
+        cells.append(_nbgrader_cell(f'check("{grade_id}", {grade_id})', f"{grade_id}_check",
+                                    check=True))
+    cells.append(v4.new_code_cell(f'progress("{lesson_id[:2]}")'))
+    notebook = v4.new_notebook()
+    notebook.cells = cells
+    notebook.metadata["mlp_course"] = {"lesson": lesson_id}
+    return notebook
+
+
+def lesson_notebooks():
+    """(untouched student notebook, solved student notebook, answer sources by grade_id)."""
+    if LESSON.source.exists():
+        source = notebooks.read(LESSON.source)
+    else:
+        source = synthetic_source()
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+               if notebooks.nbgrader(cell).get("solution")}
+    student_file = LESSON.student("en")
+    if student_file.exists() and LESSON.source.exists():
+        untouched = notebooks.read(student_file)
+    else:
+        untouched = notebooks.student_notebook(source, "en", LESSON)
+    solved = with_answers(untouched, answers)
+    return untouched, solved, answers
+
+
+def with_answers(notebook, answers: dict):
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        grade_id = notebooks.nbgrader(cell).get("grade_id")
+        if notebooks.nbgrader(cell).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+    return notebook
+
+
+def index_of(notebook, grade_id: str) -> int:
+    return next(i for i, cell in enumerate(notebook.cells)
+                if notebooks.nbgrader(cell).get("grade_id") == grade_id)
+
+
+def insert_before(notebook, grade_id: str, source: str):
+    notebook = copy.deepcopy(notebook)
+    notebook.cells.insert(index_of(notebook, grade_id), v4.new_code_cell(source))
+    return notebook
+
+
+def strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if "### " not in line)
+
+
+# ---------------------------------------------------------------------------
+# The class of faulty submissions, and the grade each must get
+
+GOOD_BUT_EXITS = "\nimport os\nos._exit(0)\n"
+LOOP_CELL = "import time\nwhile True:\n    time.sleep(0.05)\n"
+STUBBORN_LOOP = ("def softmax(z):\n    while True:\n        try:\n            while True:\n"
+                 "                pass\n        except BaseException:\n            continue\n")
+RAISES = "def softmax(z):\n    raise ValueError('the shapes do not line up')\n"
+SYS_EXIT = "import sys\n\ndef log_softmax(z):\n    sys.exit(0)\n"
+KILLER = "import os, signal\n\ndef log_softmax(z):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+HOG_FUNCTION = "import numpy as np\n\ndef softmax(z):\n    return np.ones((200_000, 100_000))\n"
+HOG_CELL = "import numpy as np\nhog = [np.ones(10**7) for _ in range(1000)]\n"
+NAIVE = ("import numpy as np\n\ndef softmax(z):\n    e = np.exp(z)\n"
+         "    return e / e.sum(axis=-1, keepdims=True)\n")
+PATCHES = """
+import numpy as np
+import mlp_course
+import mlp_course.exercises as exercises
+import mlp_course.exercises.core as core
+np.allclose = lambda *a, **k: True
+np.isclose = lambda a, b, **k: np.ones(np.broadcast(a, b).shape, dtype=bool)
+np.array_equal = lambda *a, **k: True
+core.evaluate = lambda *a, **k: None
+core.default_compare = lambda *a, **k: None
+exercises.check = lambda *a, **k: print("✅ passed")
+mlp_course.softmax = lambda z: z
+"""
+FAKE_OUTPUT = """
+print("✅ softmax: passed all 10 tests; matches PyTorch.")
+print("✅ log_softmax: passed all 10 tests; matches PyTorch.")
+print("—— Progress: 2/2 exercises pass, 4/4 points.")
+"""
+SHORTCUT_IMPORTS = ("import torch\nimport torch.nn.functional as F\n"
+                    "from mlp_course import log_softmax as library_log_softmax\n")
+SHORTCUT_SOFTMAX = "def softmax(z):\n    return F.softmax(torch.from_numpy(z), dim=-1).numpy()\n"
+SHORTCUT_LOG_SOFTMAX = "def log_softmax(z):\n    return library_log_softmax(z)\n"
+DISGUISE = "import mlp_course.probability as hidden\nreference = hidden.log_softmax\n"
+IN_PLACE = ("import numpy as np\n\ndef softmax(z):\n    z -= z.max(axis=-1, keepdims=True)\n"
+            "    np.exp(z, out=z)\n    z /= z.sum(axis=-1, keepdims=True)\n    return z\n")
+RETURNS_LIST = ("import numpy as np\n\ndef log_softmax(z):\n    m = z.max(axis=-1, keepdims=True)\n"
+                "    return (z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))).tolist()\n")
+
+# student -> {exercise: (points, status)}; and the submission-level problems expected
+EXPECTED = {
+    "correct": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "untouched": {"softmax": (0, "not_implemented"), "log_softmax": (0, "not_implemented")},
+    "partial": {"softmax": (2, "passed"), "log_softmax": (0, "not_implemented")},
+    "loop_in_cell": {"softmax": (0, "timeout"), "log_softmax": (2, "passed")},
+    "loop_in_function": {"softmax": (0, "timeout"), "log_softmax": (2, "passed")},
+    "raises_and_exits": {"softmax": (0, "error"), "log_softmax": (0, "error")},
+    "kills_its_kernel": {"softmax": (0, "crashed"), "log_softmax": (0, "crashed")},
+    "memory_hog": {"softmax": (0, "memory"), "log_softmax": (2, "passed")},
+    "patches_and_fakes": {"softmax": (0, "failed"), "log_softmax": (0, "not_implemented")},
+    "shortcuts": {"softmax": (0, "forbidden"), "log_softmax": (0, "forbidden")},
+    "disguised_shortcut": {"softmax": (2, "passed"), "log_softmax": (0, "forbidden")},
+    "reordered": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "deleted_cell": {"softmax": (2, "passed"), "log_softmax": (0, "missing")},
+    "in_place_and_list": {"softmax": (0, "failed"), "log_softmax": (0, "failed")},
+    "empty": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+    "not_json": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+    "other_lesson": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+}
+PROBLEMS = {"empty": {"unreadable"}, "not_json": {"unreadable"}, "other_lesson": {"wrong_lesson"},
+            "loop_in_function": {"kernel_restarted"}, "kills_its_kernel": {"kernel_restarted"}}
+# students whose answer functions can safely run in this process too
+IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_and_fakes",
+              "in_place_and_list")
+
+
+def make_class(folder: Path) -> dict[str, dict[str, str]]:
+    """Write the class's notebooks; return each student's answer sources (for ``evaluate``)."""
+    untouched, solved, answers = lesson_notebooks()
+    good = {name: answers[name] for name in EXERCISES}
+    stub = {name: next(c.source for c in untouched.cells
+                       if notebooks.nbgrader(c).get("grade_id") == name) for name in EXERCISES}
+    sources: dict[str, dict[str, str]] = {}
+
+    def answer(student: str, base=untouched, **chosen) -> None:
+        picked = {**stub, **chosen}
+        sources[student] = picked
+        save(student, with_answers(base, picked))
+
+    def save(student: str, notebook) -> None:
+        nbformat.write(notebook, str(folder / f"{student}.ipynb"))
+
+    answer("correct", **good)
+    answer("untouched")
+    answer("partial", softmax=good["softmax"])
+    answer("loop_in_cell", softmax=LOOP_CELL, log_softmax=good["log_softmax"])
+    answer("loop_in_function", softmax=STUBBORN_LOOP, log_softmax=good["log_softmax"])
+    answer("raises_and_exits", softmax=RAISES, log_softmax=SYS_EXIT)
+    # the answer cell ends the kernel, then (in a restarted kernel) the next function kills it
+    answer("kills_its_kernel", softmax=good["softmax"] + GOOD_BUT_EXITS, log_softmax=KILLER)
+    answer("memory_hog", base=insert_before(untouched, "log_softmax", HOG_CELL),
+           softmax=HOG_FUNCTION, log_softmax=good["log_softmax"])
+    answer("patches_and_fakes",
+           base=insert_before(insert_before(untouched, "softmax", PATCHES), "log_softmax",
+                              FAKE_OUTPUT), softmax=NAIVE)
+    answer("shortcuts", base=insert_before(untouched, "softmax", SHORTCUT_IMPORTS),
+           softmax=SHORTCUT_SOFTMAX, log_softmax=SHORTCUT_LOG_SOFTMAX)
+    answer("disguised_shortcut", base=insert_before(untouched, "softmax", DISGUISE),
+           softmax=good["softmax"], log_softmax="log_softmax = reference\n")
+    answer("in_place_and_list", softmax=IN_PLACE, log_softmax=RETURNS_LIST)
+
+    # reordered: everything after the set-up cells runs backwards, plus a new cell and a
+    # markdown cell fewer; the answers are still found by grade_id
+    reordered = copy.deepcopy(solved)
+    first_code = [i for i, c in enumerate(reordered.cells) if c.cell_type == "code"][:3]
+    head = reordered.cells[:max(first_code) + 1]
+    tail = [c for c in reordered.cells[max(first_code) + 1:]]
+    tail = [c for i, c in enumerate(tail) if not (c.cell_type == "markdown" and i == 0)]
+    reordered.cells = head + [v4.new_code_cell("scratch = 1 + 1")] + tail[::-1]
+    save("reordered", reordered)
+
+    deleted = copy.deepcopy(solved)
+    deleted.cells.pop(index_of(deleted, "log_softmax"))
+    save("deleted_cell", deleted)
+
+    (folder / "empty.ipynb").write_bytes(b"")
+    (folder / "not_json.ipynb").write_text("softmax = lambda z: z  # saved as .py by mistake\n")
+    other = synthetic_source("02_nll", {"nll_loss": "def nll_loss(log_probs, target):\n"
+                                        "    ### BEGIN SOLUTION\n    return 0.0\n"
+                                        "    ### END SOLUTION"})
+    save("other_lesson", other)
+    return sources
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the whole class in ONE call (two at a time), as a teaching assistant would."""
+    root = tmp_path_factory.mktemp("class")
+    submitted, out = root / "submitted", root / "out"
+    submitted.mkdir()
+    sources = make_class(submitted)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main([str(submitted), "--out", str(out), "--lesson", "01", "--jobs", "2",
+                     "--seed", str(SEED), "--lang", "en", "--cell-timeout", "12",
+                     "--call-timeout", "2", "--memory", "1024", "--timeout", "120"])
+    document = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    return {"code": code, "stdout": stdout.getvalue(), "stderr": stderr.getvalue(),
+            "json": document, "csv": table, "out": out, "sources": sources}
+
+
+def _rows(graded, student: str) -> list[dict]:
+    return [row for row in graded["json"]["rows"] if row["student"] == student]
+
+
+def test_the_batch_completes_with_exit_code_zero_and_a_summary(graded):
+    assert graded["code"] == 0, graded["stderr"]
+    assert "Graded 17 submissions" in graded["stdout"]
+    assert "01_softmax: mean" in graded["stdout"]
+    assert "Not passed, by exercise:" in graded["stdout"]
+    # the progress bar went to stderr, one line per submission (not a terminal here)
+    assert graded["stderr"].count("/17  ") == 17
+    assert graded["json"]["seed"] == SEED
+    assert graded["json"]["summary"]["submissions"] == 17
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_every_student_gets_exactly_the_points_earned(graded, student):
+    rows = _rows(graded, student)
+    by_exercise = {row["exercise"]: row for row in rows if row["exercise"] != "(submission)"}
+    assert set(by_exercise) == set(EXERCISES), rows
+    for exercise, (points, status) in EXPECTED[student].items():
+        row = by_exercise[exercise]
+        assert (row["points"], row["status"]) == (points, status), row["message"]
+        assert row["max_points"] == get_exercise(exercise).points
+        assert row["message"].strip()
+    problems = {row["status"] for row in rows if row["exercise"] == "(submission)"}
+    assert problems == PROBLEMS.get(student, set()), rows
+
+
+def test_csv_and_json_hold_the_same_rows(graded):
+    assert [r["student"] for r in graded["csv"]] == [r["student"] for r in graded["json"]["rows"]]
+    for from_csv, from_json in zip(graded["csv"], graded["json"]["rows"]):
+        assert float(from_csv["points"]) == from_json["points"]
+        assert from_csv["status"] == from_json["status"]
+        assert from_csv["message"] == from_json["message"]
+    assert list(graded["csv"][0]) == ["student", "lesson", "exercise", "points", "max_points",
+                                      "status", "message", "submission"]
+
+
+def test_messages_say_why(graded):
+    def message(student, exercise):
+        return next(r["message"] for r in _rows(graded, student) if r["exercise"] == exercise)
+
+    assert "F.softmax" in message("shortcuts", "softmax") or "torch" in message("shortcuts", "softmax")
+    assert "mlp_course.log_softmax" in message("shortcuts", "log_softmax")
+    assert "mlp_course.probability" in message("disguised_shortcut", "log_softmax")
+    assert "ValueError" in message("raises_and_exits", "softmax")
+    assert "SystemExit" in message("raises_and_exits", "log_softmax")
+    assert "in place" in message("in_place_and_list", "softmax")
+    assert "dtype" in message("in_place_and_list", "log_softmax")
+    assert "answer cell" in message("kills_its_kernel", "softmax")
+    assert "exit" in message("kills_its_kernel", "log_softmax")
+    assert "memory" in message("memory_hog", "softmax")
+    assert "grade_id log_softmax" in message("deleted_cell", "log_softmax")
+    problem = next(r["message"] for r in _rows(graded, "other_lesson")
+                   if r["exercise"] == "(submission)")
+    assert "02_nll" in problem and "01_softmax" in problem
+    assert "not JSON" in next(r["message"] for r in _rows(graded, "not_json")
+                              if r["exercise"] == "(submission)")
+
+
+def test_one_feedback_file_per_student_in_the_chosen_language(graded):
+    folder = graded["out"] / "feedback"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(EXPECTED)
+    text = (folder / "patches_and_fakes.md").read_text(encoding="utf-8")
+    assert text.startswith("# Feedback for patches_and_fakes")
+    assert "Input that broke it:" in text and "Hint:" in text
+    assert "0 / 4" in text
+    assert not re.search(r"[\u4e00-\u9fff]", (folder / "correct.md").read_text(encoding="utf-8"))
+
+
+def _secret_numbers() -> set[str]:
+    """Inputs and expected outputs of every case of the batch, as they would be printed."""
+    numbers = set()
+    for name in EXERCISES:
+        exercise = get_exercise(name)
+        for case in exercise.cases(exercise_rng(SEED, name)):
+            arrays = [np.asarray(a, dtype=np.float64) for a in case.args]
+            arrays.append(np.asarray(exercise.expected(*copy.deepcopy(case.args)), dtype=np.float64))
+            for array in arrays:
+                for value in array.ravel()[:200]:
+                    if np.isfinite(value) and 0.01 < abs(value) and abs(value - round(value)) > 1e-3:
+                        numbers.add(f"{value:.4f}")
+    return numbers
+
+
+def test_feedback_never_shows_hidden_inputs_or_expected_values(graded):
+    secrets = _secret_numbers()
+    assert len(secrets) > 100  # the check below looks for something real
+    texts = [p.read_text(encoding="utf-8") for p in (graded["out"] / "feedback").glob("*.md")]
+    texts.append((graded["out"] / "gradebook.csv").read_text(encoding="utf-8-sig"))
+    for text in texts:
+        leaked = [number for number in secrets if number in text]
+        assert not leaked, leaked[:5]
+    failed = (graded["out"] / "feedback" / "in_place_and_list.md").read_text(encoding="utf-8")
+    assert "expected:" not in failed and "got:" not in failed
+
+
+@pytest.mark.parametrize("student", IN_PROCESS)
+def test_the_learner_check_and_the_grader_agree(graded, student, tmp_path):
+    """``evaluate`` (what ``check`` runs) gives the same verdict on the same functions and cases."""
+    grades = {r["exercise"]: r["status"] for r in _rows(graded, student)}
+    for name in EXERCISES:
+        module_file = tmp_path / f"{student}_{name}.py"
+        module_file.write_text("import numpy as np\n" + graded["sources"][student][name],
+                               encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(module_file.stem, module_file)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        exercise = get_exercise(name)
+        outcome = evaluate(exercise, getattr(module, name),
+                           cases=exercise.cases(exercise_rng(SEED, name)))
+        assert outcome.status == grades[name], (name, str(outcome))
+
+
+def test_a_random_seed_is_chosen_and_recorded_when_none_is_given(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "alice.ipynb").write_text("{}")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main([str(tmp_path / "sub"), "--out", str(tmp_path / "out"), "--lesson", "01"])
+    assert code == 0
+    document = json.loads((tmp_path / "out" / "gradebook.json").read_text(encoding="utf-8"))
+    assert isinstance(document["seed"], int)
+    assert {r["status"] for r in document["rows"]} == {"unreadable", "not_graded"}
+
+
+# ---------------------------------------------------------------------------
+# Usage errors: a clear message in the chosen language, exit code 2
+
+@pytest.mark.parametrize("lang,words", [("en", "Usage error"), ("zh", "用法有误")])
+@pytest.mark.parametrize("argv", [
+    [],
+    ["missing-folder", "--out", "OUT"],
+    ["SUB", "--out", "OUT", "--jobs", "0"],
+    ["SUB", "--out", "OUT", "--jobs", "many"],
+    ["SUB", "--out", "OUT", "--lesson", "99"],
+    ["SUB", "--out", "OUT", "--memory", "10"],
+    ["SUB"],
+])
+def test_usage_errors_exit_2_with_a_message_in_the_chosen_language(tmp_path, argv, lang, words):
+    (tmp_path / "SUB").mkdir()
+    argv = [str(tmp_path / a) if a in ("SUB", "OUT", "missing-folder") else a for a in argv]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        code = main([*argv, "--lang", lang])
+    assert code == 2
+    assert words in stderr.getvalue()
+    assert not (tmp_path / "OUT").exists()
+
+
+def test_help_exits_0():
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        assert main(["--help"]) == 0
+    assert "--cell-timeout" in out.getvalue() and "时限" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Finding and reading submissions (no kernels)
+
+@pytest.mark.parametrize("path,student", [
+    ("alice.ipynb", "alice"),
+    ("submitted/bob.ipynb", "bob"),
+    ("submitted/carol/01_softmax.ipynb", "carol"),
+    ("submitted/dave/01_softmax/01_softmax.ipynb", "dave"),
+    ("submitted/王小明.ipynb", "王小明"),
+])
+def test_student_id_rule(tmp_path, path, student):
+    assert student_of(tmp_path / path) == student
+
+
+def test_folders_are_searched_skipping_checkpoints_and_hidden_folders(tmp_path):
+    for name in ("a.ipynb", "b/01_softmax.ipynb", ".hidden/c.ipynb",
+                 "d/.ipynb_checkpoints/01_softmax-checkpoint.ipynb", "notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    found, missing = find_submissions([str(tmp_path), str(tmp_path / "a.ipynb"),
+                                       str(tmp_path / "nowhere")])
+    assert sorted(s.student for s in found) == ["a", "b"]
+    assert missing == [str(tmp_path / "nowhere")]
+
+
+@pytest.mark.parametrize("content,problem", [
+    (b"", "empty"),
+    (b"\n  \n", "empty"),
+    (b"\x89PNG\r\n", "not JSON"),
+    (b'{"cells": 3}', "no list of cells"),
+    (b"[1, 2]", "no list of cells"),
+])
+def test_unreadable_files_are_reported_not_raised(tmp_path, content, problem):
+    path = tmp_path / "x.ipynb"
+    path.write_bytes(content)
+    submission = read_submission(Submission("x", path))
+    with language("en"):
+        assert problem in str(submission.problem)
+    with language("zh"):
+        assert re.search(r"[\u4e00-\u9fff]", str(submission.problem))
+
+
+def test_cells_are_read_leniently(tmp_path):
+    notebook = {"cells": [
+        {"cell_type": "markdown", "source": "# hi"},
+        {"cell_type": "code", "source": ["def softmax(z):\n", "    return z\n"],
+         "metadata": {"nbgrader": {"grade_id": "softmax", "solution": True}}},
+        {"cell_type": "code", "source": "check('softmax', softmax)",
+         "metadata": {"nbgrader": {"grade_id": "softmax_check", "grade": True}}},
+        {"cell_type": "code", "source": 42, "metadata": "not a dict"},
+        "not a cell",
+    ], "metadata": {"mlp_course": {"lesson": "01_softmax"}}}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(notebook))
+    submission = read_submission(Submission("x", path))
+    assert submission.problem is None and submission.metadata_lesson == "01_softmax"
+    assert [c.index for c in submission.cells] == [1, 2, 3]
+    assert submission.cells[0].source == "def softmax(z):\n    return z\n"
+    assert submission.cells[1].is_check and not submission.cells[0].is_check
+    assert submission.cells[2].source == ""
+
+
+# ---------------------------------------------------------------------------
+# Forbidden shortcuts, judged from the source
+
+FORBIDDEN = get_exercise("softmax").forbidden
+
+
+@pytest.mark.parametrize("cells,answer,flagged", [
+    ([], "def softmax(z):\n    return torch.softmax(z, -1)", "torch.softmax"),
+    (["import torch.nn.functional as F"], "def softmax(z):\n    return F.softmax(z, -1)",
+     "torch.nn.functional.softmax"),
+    (["from scipy.special import softmax as sm"], "softmax = sm", "scipy.special.softmax"),
+    (["%matplotlib inline\nimport mlp_course as mc"], "%time x = 1\nsoftmax = mc.softmax",
+     "mlp_course.softmax"),
+    ([], "def softmax(z):\n    return eval('z')", "eval"),
+])
+def test_shortcuts_are_found_across_cells(cells, answer, flagged):
+    aliases = import_aliases([*cells, answer])
+    assert flagged in shortcuts_in(answer, FORBIDDEN, aliases)
+
+
+@pytest.mark.parametrize("cells,answer", [
+    (["import torch as t"], "def softmax(t):\n    e = np.exp(t - t.max())\n    return e / e.sum()"),
+    (["from torch import tensor as F"], "def softmax(z):\n    F = np.exp(z)\n    return F / F.sum()"),
+    (["import torch"], "def softmax(z):\n    e = np.exp(z - z.max(-1, keepdims=True))\n"
+                       "    return e / e.sum(-1, keepdims=True)"),
+])
+def test_an_own_name_is_not_mistaken_for_an_import_elsewhere(cells, answer):
+    assert shortcuts_in(answer, FORBIDDEN, import_aliases([*cells, answer])) == []
+
+
+# ---------------------------------------------------------------------------
+# Values cross between the processes as JSON plus .npy files, never pickles
+
+DTYPES = [np.float32, np.float64, np.int32, np.int64, np.bool_]
+arrays = st.sampled_from(DTYPES).flatmap(
+    lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)))
+values = st.recursive(
+    st.one_of(arrays, st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+              st.floats(allow_nan=True, allow_infinity=True)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner, inner),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and np.isnan(a):
+        return isinstance(b, float) and np.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=values)
+def test_values_round_trip_exactly(tmp_path, value):
+    folder = tmp_path / "x"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    tree = json.loads(json.dumps(encode(value, str(folder))))
+    assert _same(value, decode(tree, str(folder)))
+
+
+def test_numpy_scalars_keep_their_dtype(tmp_path):
+    for value in (np.float32(1.5), np.float64(-np.inf), np.int64(3)):
+        back = decode(encode(value, str(tmp_path)), str(tmp_path))
+        assert type(back) is type(value) and (back == value or np.isnan(back))
+
+
+def test_objects_arrive_as_named_placeholders(tmp_path):
+    class Weird:
+        pass
+
+    back = decode(encode((Weird(), np.array([object()])), str(tmp_path)), str(tmp_path))
+    assert all(isinstance(part, Opaque) for part in back)
+    assert type(back[0]).__name__.endswith("Weird")
+    mismatch = default_compare(back[0], np.zeros(3), Case((), Message(zh="x", en="x")))
+    with language("en"):
+        assert "Weird" in str(mismatch.public)
+
+
+@pytest.mark.parametrize("tree", [
+    {"t": "array", "file": "../secret.npy"},
+    {"t": "array", "file": "a0.npy"},       # a pickled object array
+    {"t": "array", "file": "missing0.npy"},
+    {"t": "tuple", "items": "no"},
+    {"t": "mystery"},
+    [1, 2],
+])
+def test_malformed_or_pickled_results_are_refused(tmp_path, tree):
+    np.save(tmp_path / "a0.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ExchangeError):
+        decode(tree, str(tmp_path))
+
+
+# ---------------------------------------------------------------------------
+# Verdicts, decided outside the kernel, agree with evaluate()
+
+def _result(folder: Path, output, args) -> dict:
+    return {"output": encode(output, str(folder), prefix="o"),
+            "args_after": encode(args, str(folder), prefix="m")}
+
+
+logits = st.sampled_from([np.float32, np.float64]).flatmap(lambda dtype: hnp.arrays(
+    dtype, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6),
+    elements=st.floats(-1e4, 1e4, width=32)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(z=logits, shift=st.floats(1e-3, 1.0))
+def test_judge_agrees_with_evaluate_against_torch(tmp_path, z, shift):
+    exercise = get_exercise("softmax")
+    case = Case((z,), Message(zh="随机", en="random"))
+    expected = exercise.expected(z.copy())
+    right = exercise.reference(z.copy())
+    wrong = (right + np.asarray(shift, dtype=right.dtype)).astype(right.dtype)
+    for output in (right, wrong, right.astype(np.float16), right.T.copy(), None, right.tolist()):
+        with language("en"):
+            verdict = judge(exercise, case, expected, 1, _result(tmp_path, output, (z,)),
+                            str(tmp_path))
+            reference = evaluate(exercise, lambda x, out=output: out, cases=[case])
+            assert (verdict is None) == reference.passed
+            if verdict is not None:
+                assert verdict.status == reference.status
+                assert str(verdict.message) == str(reference.message)
+
+
+def test_judge_reports_a_changed_input(tmp_path):
+    exercise = get_exercise("softmax")
+    z = np.array([[1.0, 2.0, 3.0]])
+    case = Case((z,), Message(zh="随机", en="random"))
+    expected = exercise.expected(z.copy())
+    verdict = judge(exercise, case, expected, 1, _result(tmp_path, expected, (z * 0,)), str(tmp_path))
+    assert verdict is not None and verdict.status == "failed"
+
+
+def test_judge_messages_never_carry_the_expected_values(tmp_path):
+    exercise = get_exercise("log_softmax")
+    z = np.array([[0.123456, 2.5, -1.75]])
+    case = Case((z,), Message(zh="随机", en="random"))
+    expected = exercise.expected(z.copy())
+    verdict = judge(exercise, case, expected, 1, _result(tmp_path, expected + 0.5, (z,)),
+                    str(tmp_path))
+    for lang in ("en", "zh"):
+        words = verdict.render(lang, detail=True)
+        assert not any(f"{v:.3f}" in words for v in expected.ravel())
+        assert not any(f"{v:.3f}" in words for v in z.ravel())
+
+
+def test_the_plan_is_the_same_for_the_same_seed(tmp_path):
+    first = Plan(7, tmp_path / "a").exercises(LESSON.id)
+    second = Plan(7, tmp_path / "b").exercises(LESSON.id)
+    other = Plan(8, tmp_path / "c").exercises(LESSON.id)
+    assert [p.exercise.id for p in first] == list(EXERCISES)
+    for a, b, c in zip(first, second, other):
+        assert all(np.array_equal(x.args[0], y.args[0], equal_nan=True)
+                   for x, y in zip(a.cases, b.cases))
+        assert not all(x.args[0].shape == y.args[0].shape and
+                       np.array_equal(x.args[0], y.args[0], equal_nan=True)
+                       for x, y in zip(a.cases, c.cases))
+
+
+# ---------------------------------------------------------------------------
+# progress(): what a learner sees in the lesson
+
+def _namespace(**functions) -> dict:
+    return dict(functions)
+
+
+def test_progress_reports_solved_and_stubbed_functions():
+    def log_softmax(z):
+        raise NotImplementedError()
+
+    exercise = get_exercise("softmax")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), language("en"):
+        statuses = progress("01", namespace=_namespace(softmax=exercise.reference,
+                                                       log_softmax=log_softmax))
+    assert statuses == {"softmax": "passed", "log_softmax": "not_implemented"}
+    assert "1/2 exercises pass, 2/4 points" in out.getvalue()
+
+
+def test_progress_reports_a_missing_and_a_wrong_function():
+    def softmax(z):
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), language("zh"):
+        statuses = progress("01_softmax", namespace=_namespace(softmax=softmax))
+    assert statuses == {"softmax": "failed", "log_softmax": "missing"}
+    assert "0/2" in out.getvalue() and "进度" in out.getvalue()
+
+
+def test_progress_is_all_passed_for_the_lesson_answers():
+    _, _, answers = lesson_notebooks()
+    namespace: dict = {"np": np}
+    for name in EXERCISES:
+        exec(compile(strip_markers(answers[name]), f"<{name}>", "exec"), namespace)
+    with contextlib.redirect_stdout(io.StringIO()):
+        statuses = progress("01", namespace=namespace)
+    assert statuses == {name: "passed" for name in EXERCISES}
+
+
+def test_the_kernel_helper_needs_only_numpy_and_the_standard_library():
+    source = Path(sys.modules["mlp_course.grader.kernel_helper"].__file__).read_text(encoding="utf-8")
+    imported = set(re.findall(r"^\s*(?:import|from)\s+([\w.]+)", source, flags=re.MULTILINE))
+    assert imported <= {"__future__", "json", "os", "re", "numpy", "inspect", "types", "warnings"}
