@@ -264,7 +264,7 @@ def as_labels(y, name: str, num_classes: int, n: int | None = None,
         if not valid.all():
             bad_pos = np.argwhere(~valid)[0]
             bad = int(arr[tuple(bad_pos)])
-            extra_zh = "（或 ignore_index={ignore})" if ignore_index is not None else ""
+            extra_zh = "（或 ignore_index={ignore}）" if ignore_index is not None else ""
             extra_en = " (or ignore_index={ignore})" if ignore_index is not None else ""
             raise CourseValueError(
                 zh="参数 {name} 中有超出范围的标签 {bad}（位置 {pos}）：类别数 C={C}，"
