@@ -59,7 +59,7 @@ def nll_view(p_true: float, num_points: int = 400) -> dict:
             en="p_true must be a probability in (0, 1], got {got}.", got=original)
     curve_p = np.linspace(P_MIN, 1.0, int(num_points))
     # A short segment around p, clipped to the plotted range of p.
-    half_width = 0.12
+    half_width = 0.2
     tangent_p = np.array([max(P_MIN, p - half_width), min(1.0, p + half_width)])
     loss, slope = -np.log(p), -1.0 / p
     return {

@@ -86,7 +86,7 @@ def draw_softmax(ax, view: dict):
     ax.set_title(label(zh="温度 T = {T:.2f}，熵 = {H:.3f} / 最大 {Hmax:.3f}",
                        en="temperature T = {T:.2f}, entropy = {H:.3f} of at most {Hmax:.3f}",
                        T=view["temperature"], H=view["entropy"], Hmax=view["max_entropy"]))
-    ax.legend(loc="upper right", fontsize=9)
+    ax.legend(loc="best", fontsize=9)
     return bars
 
 
