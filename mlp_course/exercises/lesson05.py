@@ -179,13 +179,13 @@ _RELU_MASK = Message(
        "np.where, and do not modify z in place.")
 _SIGMOID_OVERFLOW = Message(
     zh="exp(z) 在 z ≈ 710 以上溢出为 inf，inf/inf = nan。只对 −|z| 求指数："
-       "z ≥ 0 时 σ(z) = 1/(1 + e^{−z})，z < 0 时 σ(z) = e^{z}/(1 + e^{z})。",
+       "z ≥ 0 时 σ(z) = 1/(1 + exp(−z))，z < 0 时 σ(z) = exp(z)/(1 + exp(z))。",
     en="exp(z) overflows to inf above z ≈ 710, and inf/inf = nan. Only exponentiate −|z|: "
-       "σ(z) = 1/(1 + e^{−z}) for z ≥ 0 and σ(z) = e^{z}/(1 + e^{z}) for z < 0.")
+       "σ(z) = 1/(1 + exp(−z)) for z ≥ 0 and σ(z) = exp(z)/(1 + exp(z)) for z < 0.")
 _TANH_OVERFLOW = Message(
-    zh="教科书公式 (e^z − e^{−z})/(e^z + e^{−z}) 在 |z| 很大时得到 inf/inf = nan。"
+    zh="教科书公式 (exp(z) − exp(−z))/(exp(z) + exp(−z)) 在 |z| 很大时得到 inf/inf = nan。"
        "改用 tanh(z) = 2σ(2z) − 1（σ 用稳定写法），或只对 −2|z| 求指数。",
-    en="The textbook (e^z − e^{−z})/(e^z + e^{−z}) gives inf/inf = nan for large |z|. "
+    en="The textbook (exp(z) − exp(−z))/(exp(z) + exp(−z)) gives inf/inf = nan for large |z|. "
        "Use tanh(z) = 2σ(2z) − 1 with a stable σ, or only exponentiate −2|z|.")
 
 
