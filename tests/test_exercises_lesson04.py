@@ -74,7 +74,7 @@ def test_expected_jacobian_is_the_autograd_jacobian_in_the_input_dtype():
         (z,) = case.args
         expected = JACOBIAN.expected(z)
         assert expected.shape == (z.size, z.size) and expected.dtype == z.dtype
-        # rows of the autograd Jacobian, one backward pass each: independent of vectorize=True
+        # rows of the Jacobian from separate backward passes through one graph
         t = torch.from_numpy(z.astype(np.float64)).requires_grad_(True)
         probs = torch.softmax(t, dim=0)
         rows = [torch.autograd.grad(probs[i], t, retain_graph=True)[0].numpy()

@@ -114,8 +114,9 @@ def _jacobian_expected(z):
     import torch
 
     t = torch.from_numpy(np.ascontiguousarray(z))
-    jacobian = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=0), t,
-                                                  vectorize=True)
+    # one backward pass per row; vectorize=True would be faster per call but costs
+    # seconds of warm-up the first time, which a learner waits for in check()
+    jacobian = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, dim=0), t)
     return jacobian.numpy()
 
 
