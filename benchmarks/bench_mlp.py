@@ -17,8 +17,9 @@ how much of the step is matmul (1.0 = no overhead at all).
 Part 2 trains both implementations on the 8x8 digits with the same initial
 weights, batches and learning rate, and prints test accuracy and wall time.
 
-Figures are medians of repeated timings after a warm-up. Nothing here asserts
-a speed: the script prints, and exits 0.
+Figures are medians of repeated timings after a warm-up (``--stat min`` takes
+the fastest run instead, steadier on a busy machine). Nothing here asserts a
+speed: the script prints, and exits 0.
 """
 
 from __future__ import annotations
@@ -56,7 +57,15 @@ def blas_threads() -> tuple[int, str]:
     return os.cpu_count() or 1, "os.cpu_count()"
 
 
-def median_time(fn, repeats: int, warmup: int) -> float:
+STATISTIC = "median"
+
+
+def summary(times) -> float:
+    """Median of the timings, or their minimum with --stat min."""
+    return float(np.min(times) if STATISTIC == "min" else np.median(times))
+
+
+def repeated_time(fn, repeats: int, warmup: int) -> float:
     for _ in range(warmup):
         fn()
     times = []
@@ -64,11 +73,11 @@ def median_time(fn, repeats: int, warmup: int) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return summary(times)
 
 
-def interleaved_medians(fns: dict, repeats: int, warmup: int, rounds: int = 5) -> dict:
-    """Median per function, alternating between them so background load hits all alike."""
+def interleaved_times(fns: dict, repeats: int, warmup: int, rounds: int = 5) -> dict:
+    """Time per function (see summary), alternating between them so background load hits all alike."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -80,7 +89,7 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int, rounds: int = 5) -
                 start = time.perf_counter()
                 fn()
                 samples[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in samples.items()}
+    return {name: summary(values) for name, values in samples.items()}
 
 
 def step_gemms(sizes, n: int) -> list[tuple[int, int, int]]:
@@ -95,13 +104,13 @@ def step_gemms(sizes, n: int) -> list[tuple[int, int, int]]:
 
 
 def gemm_time(shapes, repeats: int, warmup: int, rng) -> float:
-    """Total median time of np.matmul on contiguous float32 operands of these shapes."""
+    """Total time of np.matmul on contiguous float32 operands of these shapes."""
     total = 0.0
     for m, k, n in shapes:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
         out = np.empty((m, n), dtype=np.float32)
-        total += median_time(lambda: np.matmul(a, b, out=out), repeats, warmup)
+        total += repeated_time(lambda: np.matmul(a, b, out=out), repeats, warmup)
     return total
 
 
@@ -130,20 +139,20 @@ def bench_steps(quick: bool) -> list[dict]:
             torch_model = model.to_torch()
             X = rng.standard_normal((n, sizes[0]), dtype=np.float32)
             y = rng.integers(0, sizes[-1], n)
-            medians = interleaved_medians(
+            times = interleaved_times(
                 {"numpy": lambda: model.train_step(X, y, LR),
                  "torch": torch_step_fn(torch_model, X, y, LR)},
                 repeats, warmup, rounds=1 if quick else 6)
             shapes = step_gemms(sizes, n)
             flops = sum(2 * m * k * p for m, k, p in shapes)
             matmul = gemm_time(shapes, repeats, warmup, rng)
-            rows.append(dict(sizes=sizes, n=n, numpy=medians["numpy"], torch=medians["torch"],
+            rows.append(dict(sizes=sizes, n=n, numpy=times["numpy"], torch=times["torch"],
                              matmul=matmul, flops=flops))
     return rows
 
 
 def print_step_table(rows: list[dict]) -> None:
-    print("\none SGD step, float32: median time per step")
+    print(f"\none SGD step, float32: {STATISTIC} time per step")
     print(f"{'architecture':<13}{'N':>6}{'numpy us':>10}{'torch us':>10}{'np/torch':>10}"
           f"{'matmul us':>11}{'step GF/s':>11}{'mm GF/s':>9}{'step/mm':>9}")
     for r in rows:
@@ -223,14 +232,17 @@ def train_digits(quick: bool) -> dict:
 
 
 def main(argv=None) -> int:
-    global np, load_digits, MLP
+    global np, load_digits, MLP, STATISTIC
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="few repeats and epochs, one thread: checks that everything runs")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numpy's BLAS and for torch (default: BLAS's own "
                              "default; 1 with --quick)")
+    parser.add_argument("--stat", choices=("median", "min"), default="median",
+                        help="summary of the repeated timings (default: median)")
     args = parser.parse_args(argv)
+    STATISTIC = args.stat
     threads = 1 if args.quick and args.threads is None else args.threads
     if threads is not None:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

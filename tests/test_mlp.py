@@ -18,6 +18,7 @@ from mlp_course.i18n import CourseTypeError, CourseValueError
 from mlp_course.mlp import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
+torch.set_num_threads(1)    # as the shared torch fixture does: tiny tensors, threads only add noise
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 DTYPES = [np.float64, np.float32]
 # relative tolerance against PyTorch, and absolute floor, per dtype
