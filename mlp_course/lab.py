@@ -70,10 +70,19 @@ def write_settings(lang: str, settings: Path = SETTINGS) -> Path:
     return folder
 
 
+def server_options(root: Path) -> list[str]:
+    """JupyterLab options the course always uses: its root, and nothing fetched
+    from the network (the extension manager only lists what is installed)."""
+    options = [f"--ServerApp.root_dir={root}", "--LabApp.extension_manager=readonly"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        options.append("--allow-root")  # containers and CI machines often run as root
+    return options
+
+
 def lab_command(lang: str, extra: list[str], start: Path) -> tuple[list[str], dict]:
     """The command line and environment that start JupyterLab for ``lang``."""
     relative = start.relative_to(ROOT).as_posix()
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+    command = [sys.executable, "-m", "jupyterlab", *server_options(ROOT),
                f"--LabApp.default_url=/lab/tree/{relative}", *extra]
     env = dict(os.environ)
     env["MLP_COURSE_LANG"] = lang

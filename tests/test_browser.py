@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from mlp_course.course import ROOT
-from mlp_course.lab import write_settings
+from mlp_course.lab import server_options, write_settings
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ class Lab:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.port={self.port}", f"--IdentityProvider.token={self.token}",
-             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0"],
+             "--ServerApp.port_retries=0", *server_options(root)],
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -155,17 +155,19 @@ class Page:
 def open_notebook(page: Page, lab: Lab, path: str):
     page.page.goto(lab.url(path))
     page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    # the kernel is ready when the status shows idle
-    page.page.wait_for_function(
-        "() => document.querySelector('.jp-Notebook') !== null"
-        " && !document.querySelector('.jp-mod-kernelStarting')", timeout=60_000)
+    # wait for an idle kernel, so restarting it interrupts nothing in progress
+    page.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                                state="attached", timeout=60_000)
 
 
 def run_all(page: Page, timeout_s: float = 120):
-    """Restart the kernel and run every cell (the toolbar's ⏩ button), then wait."""
-    page.page.click("[data-jp-item-name='restart-and-run'] button, "
-                    "jp-button[data-command='notebook:restart-run-all'], "
-                    "[data-command='notebook:restart-run-all']")
+    """Restart the kernel and run every cell (the toolbar's ⏩ button, found by its
+    command so it works in both interface languages); wait until all cells ran."""
+    # the debugger asks the new kernel for its state first; restarting before it
+    # has its answer makes JupyterLab log an error of its own
+    page.page.wait_for_selector("[data-jp-item-name='debugger-icon'] [aria-disabled='false']",
+                                state="attached", timeout=60_000)
+    page.page.click("[data-command='notebook:restart-run-all']")
     page.page.click(".jp-Dialog .jp-mod-accept")
     page.page.wait_for_function(
         """() => {
