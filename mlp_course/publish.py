@@ -63,9 +63,9 @@ def slides(lesson_key: str, lang: str, out: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     notebook = one_language(notebooks.read(lesson.source), lang)
     exporter = SlidesExporter(extra_template_basedirs=[str(TEMPLATES)],
-                              template_name="mlp_slides")
-    resources = {"reveal": {"url_prefix": "reveal.js", "theme": "white", "scroll": True},
-                 "metadata": {"name": lesson.title(lang)}}
+                              template_name="mlp_slides", reveal_url_prefix="reveal.js",
+                              reveal_theme="white", reveal_scroll=True)
+    resources = {"metadata": {"name": lesson.title(lang)}}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     assets = out / "reveal.js"
     if not assets.exists():
