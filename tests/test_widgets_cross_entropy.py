@@ -41,7 +41,9 @@ def test_view_numbers_match_torch_and_add_up(p_weights, data):
                                    max_size=len(p_weights)))
     view = distributions_view(p_weights, q_weights)
     p, q = view["p"], view["q"]
-    np.testing.assert_allclose(p.sum(), 1.0) and np.testing.assert_allclose(q.sum(), 1.0)
+    np.testing.assert_allclose(p.sum(), 1.0)
+    np.testing.assert_allclose(q.sum(), 1.0)
+    np.testing.assert_allclose(p * sum(p_weights), p_weights, atol=1e-12)
     h_p, h_pq, kl = _torch_numbers(p, q)
     assert view["entropy"] == pytest.approx(h_p, abs=1e-10)
     assert view["cross_entropy"] == pytest.approx(h_pq, abs=1e-10)
