@@ -172,8 +172,6 @@ SHORTCUT_LOG_SOFTMAX = "def log_softmax(z):\n    return library_log_softmax(z)\n
 DISGUISE = "import mlp_course.probability as hidden\nreference = hidden.log_softmax\n"
 IN_PLACE = ("import numpy as np\n\ndef softmax(z):\n    z -= z.max(axis=-1, keepdims=True)\n"
             "    np.exp(z, out=z)\n    z /= z.sum(axis=-1, keepdims=True)\n    return z\n")
-RETURNS_LIST = ("import numpy as np\n\ndef log_softmax(z):\n    m = z.max(axis=-1, keepdims=True)\n"
-                "    return (z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))).tolist()\n")
 
 # student -> {exercise: (points, status)}; and the submission-level problems expected
 EXPECTED = {
@@ -187,10 +185,8 @@ EXPECTED = {
     "memory_hog": {"softmax": (0, "memory"), "log_softmax": (2, "passed")},
     "patches_and_fakes": {"softmax": (0, "failed"), "log_softmax": (0, "not_implemented")},
     "shortcuts": {"softmax": (0, "forbidden"), "log_softmax": (0, "forbidden")},
-    "disguised_shortcut": {"softmax": (2, "passed"), "log_softmax": (0, "forbidden")},
-    "reordered": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
-    "deleted_cell": {"softmax": (2, "passed"), "log_softmax": (0, "missing")},
-    "in_place_and_list": {"softmax": (0, "failed"), "log_softmax": (0, "failed")},
+    "in_place_and_disguised": {"softmax": (0, "failed"), "log_softmax": (0, "forbidden")},
+    "reordered_and_deleted": {"softmax": (2, "passed"), "log_softmax": (0, "missing")},
     "empty": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
     "not_json": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
     "other_lesson": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
@@ -198,8 +194,7 @@ EXPECTED = {
 PROBLEMS = {"empty": {"unreadable"}, "not_json": {"unreadable"}, "other_lesson": {"wrong_lesson"},
             "loop_in_function": {"kernel_restarted"}, "kills_its_kernel": {"kernel_restarted"}}
 # students whose answer functions can safely run in this process too
-IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_and_fakes",
-              "in_place_and_list")
+IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_and_fakes")
 
 
 def make_class(folder: Path) -> dict[str, dict[str, str]]:
@@ -233,9 +228,8 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
                               FAKE_OUTPUT), softmax=NAIVE)
     answer("shortcuts", base=insert_before(untouched, "softmax", SHORTCUT_IMPORTS),
            softmax=SHORTCUT_SOFTMAX, log_softmax=SHORTCUT_LOG_SOFTMAX)
-    answer("disguised_shortcut", base=insert_before(untouched, "softmax", DISGUISE),
-           softmax=good["softmax"], log_softmax="log_softmax = reference\n")
-    answer("in_place_and_list", softmax=IN_PLACE, log_softmax=RETURNS_LIST)
+    answer("in_place_and_disguised", base=insert_before(untouched, "softmax", DISGUISE),
+           softmax=IN_PLACE, log_softmax="log_softmax = reference\n")
 
     # reordered: everything after the set-up cells runs backwards, plus a new cell and a
     # markdown cell fewer; the answers are still found by grade_id
@@ -245,11 +239,8 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
     tail = [c for c in reordered.cells[max(first_code) + 1:]]
     tail = [c for i, c in enumerate(tail) if not (c.cell_type == "markdown" and i == 0)]
     reordered.cells = head + [v4.new_code_cell("scratch = 1 + 1")] + tail[::-1]
-    save("reordered", reordered)
-
-    deleted = copy.deepcopy(solved)
-    deleted.cells.pop(index_of(deleted, "log_softmax"))
-    save("deleted_cell", deleted)
+    reordered.cells.pop(index_of(reordered, "log_softmax"))  # and one answer cell deleted
+    save("reordered_and_deleted", reordered)
 
     (folder / "empty.ipynb").write_bytes(b"")
     (folder / "not_json.ipynb").write_text("softmax = lambda z: z  # saved as .py by mistake\n")
@@ -270,7 +261,7 @@ def graded(tmp_path_factory):
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = main([str(submitted), "--out", str(out), "--lesson", "01", "--jobs", "2",
-                     "--seed", str(SEED), "--lang", "en", "--cell-timeout", "12",
+                     "--seed", str(SEED), "--lang", "en", "--cell-timeout", "15",
                      "--call-timeout", "2", "--memory", "1024", "--timeout", "120"])
     document = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
     with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
@@ -285,13 +276,14 @@ def _rows(graded, student: str) -> list[dict]:
 
 def test_the_batch_completes_with_exit_code_zero_and_a_summary(graded):
     assert graded["code"] == 0, graded["stderr"]
-    assert "Graded 17 submissions" in graded["stdout"]
+    count = len(EXPECTED)
+    assert f"Graded {count} submissions" in graded["stdout"]
     assert "01_softmax: mean" in graded["stdout"]
     assert "Not passed, by exercise:" in graded["stdout"]
     # the progress bar went to stderr, one line per submission (not a terminal here)
-    assert graded["stderr"].count("/17  ") == 17
+    assert graded["stderr"].count(f"/{count}  ") == count
     assert graded["json"]["seed"] == SEED
-    assert graded["json"]["summary"]["submissions"] == 17
+    assert graded["json"]["summary"]["submissions"] == count
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
@@ -324,15 +316,14 @@ def test_messages_say_why(graded):
 
     assert "F.softmax" in message("shortcuts", "softmax") or "torch" in message("shortcuts", "softmax")
     assert "mlp_course.log_softmax" in message("shortcuts", "log_softmax")
-    assert "mlp_course.probability" in message("disguised_shortcut", "log_softmax")
+    assert "mlp_course.probability" in message("in_place_and_disguised", "log_softmax")
     assert "ValueError" in message("raises_and_exits", "softmax")
     assert "SystemExit" in message("raises_and_exits", "log_softmax")
-    assert "in place" in message("in_place_and_list", "softmax")
-    assert "dtype" in message("in_place_and_list", "log_softmax")
+    assert "in place" in message("in_place_and_disguised", "softmax")
     assert "answer cell" in message("kills_its_kernel", "softmax")
     assert "exit" in message("kills_its_kernel", "log_softmax")
     assert "memory" in message("memory_hog", "softmax")
-    assert "grade_id log_softmax" in message("deleted_cell", "log_softmax")
+    assert "grade_id log_softmax" in message("reordered_and_deleted", "log_softmax")
     problem = next(r["message"] for r in _rows(graded, "other_lesson")
                    if r["exercise"] == "(submission)")
     assert "02_nll" in problem and "01_softmax" in problem
@@ -373,7 +364,7 @@ def test_feedback_never_shows_hidden_inputs_or_expected_values(graded):
     for text in texts:
         leaked = [number for number in secrets if number in text]
         assert not leaked, leaked[:5]
-    failed = (graded["out"] / "feedback" / "in_place_and_list.md").read_text(encoding="utf-8")
+    failed = (graded["out"] / "feedback" / "patches_and_fakes.md").read_text(encoding="utf-8")
     assert "expected:" not in failed and "got:" not in failed
 
 
@@ -611,7 +602,7 @@ logits = st.sampled_from([np.float32, np.float64]).flatmap(lambda dtype: hnp.arr
     elements=st.floats(-1e4, 1e4, width=32)))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(z=logits, shift=st.floats(1e-3, 1.0))
 def test_judge_agrees_with_evaluate_against_torch(tmp_path, z, shift):
     exercise = get_exercise("softmax")

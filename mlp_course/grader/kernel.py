@@ -139,6 +139,7 @@ class KernelSession:
         self.peak_rss = 0
         self._watchdog: asyncio.Task | None = None
         self._log = None
+        self.killed = False
 
     # -- life cycle ---------------------------------------------------------
 
@@ -199,7 +200,9 @@ class KernelSession:
                 return
 
     async def alive(self) -> bool:
-        return self.manager is not None and await self.manager.is_alive()
+        if self.killed or self.manager is None:
+            return False
+        return await self.manager.is_alive()
 
     async def _watch_memory(self) -> None:
         # the data limit already stops most allocations; this catches the rest
@@ -215,6 +218,8 @@ class KernelSession:
 
     async def kill(self) -> None:
         """Kill the kernel and anything it started (its whole process group)."""
+        # from here on the kernel counts as dead, even before the process is reaped
+        self.killed = True
         if self.manager is None:
             return
         provisioner = self.manager.provisioner

@@ -139,7 +139,7 @@ class NotebookRun:
         self.history: list[str] = []      # cells that finished, for a replay
         self.restarts = 0
         self.deadline = float("inf")
-        self.started_once = False
+        self.start_problem: GiveUp | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -163,20 +163,31 @@ class NotebookRun:
         if reply.status != kernel_module.OK:
             raise GiveUp(f"helper: {reply.status} {reply.ename}")
 
+    async def prestart(self) -> None:
+        """Start the first kernel ahead of time (its start-up is not the notebook's time)."""
+        try:
+            await self._start()
+        except GiveUp as problem:
+            self.start_problem = problem
+
+    def begin(self) -> None:
+        """Start the notebook's clock."""
+        self.deadline = time.monotonic() + self.settings.timeout
+
     async def ensure_kernel(self) -> None:
+        if self.start_problem is not None:
+            problem, self.start_problem = self.start_problem, None
+            raise problem
         if self.session is not None and await self.session.alive():
             return
-        if self.session is not None:
-            if self.restarts >= self.settings.max_restarts:
-                raise GiveUp("too many restarts")
-            self.restarts += 1
-            await self.session.stop()
-        await self._start()
-        if not self.started_once:
-            # the notebook's clock starts when its first kernel is ready
-            self.started_once = True
-            self.deadline = time.monotonic() + self.settings.timeout
+        if self.session is None:
+            await self._start()
             return
+        if self.restarts >= self.settings.max_restarts:
+            raise GiveUp("too many restarts")
+        self.restarts += 1
+        await self.session.stop()
+        await self._start()
         for source in self.history:
             reply = await self.session.execute(source, timeout=self._limit(self.settings.cell_timeout))
             if reply.status in (kernel_module.TIMEOUT, kernel_module.DEAD):
@@ -314,19 +325,21 @@ def _not_graded(plans: list[ExercisePlan], problem: Message) -> list[Outcome]:
         name=plan.exercise.id, why=verdict.Nested(problem))) for plan in plans]
 
 
-async def grade_submission(result: SubmissionResult, plan: Plan, settings: Settings,
-                           work: Path) -> SubmissionResult:
-    """Run one submission (already classified) and fill in its outcomes."""
-    started = time.monotonic()
+def static_verdicts(result: SubmissionResult, plan: Plan) -> tuple[dict, dict, dict]:
+    """What can be decided without running anything: missing cells and forbidden shortcuts.
+
+    Returns (verdicts so far, exercises to test keyed by the index of their answer
+    cell, import aliases of the notebook).
+    """
     plans = plan.exercises(result.lesson) if result.lesson else []
+    decided: dict[str, Outcome] = {}
+    waiting: dict[int, ExercisePlan] = {}
     if result.problems:
-        result.outcomes = _not_graded(plans, result.problems[0][1])
-        result.seconds = time.monotonic() - started
-        return result
+        for outcome in _not_graded(plans, result.problems[0][1]):
+            decided[outcome.exercise] = outcome
+        return decided, waiting, {}
     submission = result.submission
     aliases = import_aliases([cell.source for cell in submission.cells])
-    decided: dict[str, Outcome] = {}
-    waiting: dict[int, ExercisePlan] = {}   # cell index -> exercise tested right after it
     for exercise_plan in plans:
         exercise = exercise_plan.exercise
         cell = solution_cell(submission, exercise.id)
@@ -338,14 +351,30 @@ async def grade_submission(result: SubmissionResult, plan: Plan, settings: Setti
             decided[exercise.id] = verdict.forbidden(exercise, used)
             continue
         waiting[cell.index] = exercise_plan
-    if waiting:
-        folder = Path(tempfile.mkdtemp(prefix="submission-", dir=work))
-        run = NotebookRun(folder, settings)
-        try:
-            await _run_cells(run, submission, waiting, decided, aliases, settings, result)
-        finally:
+    return decided, waiting, aliases
+
+
+async def grade_submission(result: SubmissionResult, plan: Plan, settings: Settings,
+                           work: Path, run: NotebookRun | None = None) -> SubmissionResult:
+    """Run one submission (already classified) and fill in its outcomes.
+
+    ``run`` may carry a kernel started ahead of time; it is closed here.
+    """
+    started = time.monotonic()
+    decided, waiting, aliases = static_verdicts(result, plan)
+    try:
+        if waiting:
+            if run is None:
+                run = NotebookRun(Path(tempfile.mkdtemp(prefix="submission-", dir=work)),
+                                  settings)
+            run.begin()
+            await _run_cells(run, result.submission, waiting, decided, aliases, settings,
+                             result)
+    finally:
+        if run is not None:
             await run.close()
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(run.folder, ignore_errors=True)
+    plans = plan.exercises(result.lesson) if result.lesson else []
     result.outcomes = [decided[p.exercise.id] for p in plans]
     result.seconds = time.monotonic() - started
     return result
@@ -360,7 +389,7 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                 break  # nothing left to grade: the rest of the notebook does not matter
             if cell.is_check or not cell.source.strip():
                 continue
-            if run.started_once and run.remaining() <= 0:
+            if run.remaining() <= 0:
                 stopped = _notebook_timeout(settings)
                 break
             reply = await run.cell(cell.source)
@@ -420,13 +449,25 @@ def _notebook_timeout(settings: Settings) -> Message:
 
 async def _grade_all(results: list[SubmissionResult], plan: Plan, settings: Settings,
                      work: Path, on_done: Callable[[SubmissionResult], None] | None) -> None:
-    gate = asyncio.Semaphore(max(1, settings.jobs))
+    jobs = max(1, settings.jobs)
+    running = asyncio.Semaphore(jobs)
+    # Kernels start while earlier submissions still run: start-up is mostly waiting
+    # (process start, imports from disk, sockets), so up to `jobs` more may be warming up.
+    warming = asyncio.Semaphore(2 * jobs)
 
     async def one(result: SubmissionResult) -> None:
-        async with gate:
+        async with warming:
+            run = None
             try:
-                await grade_submission(result, plan, settings, work)
+                if static_verdicts(result, plan)[1]:
+                    run = NotebookRun(Path(tempfile.mkdtemp(prefix="submission-", dir=work)),
+                                      settings)
+                    await run.prestart()
+                async with running:
+                    await grade_submission(result, plan, settings, work, run)
             except Exception as error:  # a grader bug must not lose the other students
+                if run is not None:
+                    await run.close()
                 result.problems.append((verdict.KERNEL_FAILED, Message(
                     zh="评分器内部错误：{error}", en="Internal grader error: {error}",
                     error=f"{type(error).__name__}: {error}"[:300])))
