@@ -103,3 +103,18 @@ def test_labels_follow_the_language(chinese_font, lang, words):
         assert word in shown
     other = ["温度", "概率"] if lang == "en" else ["temperature", "probability"]
     assert not any(word in shown for word in other)
+
+
+def test_explorer_shows_the_probabilities_as_text_and_updates_them():
+    from mlp_course.i18n import language
+    from mlp_course.widgets.softmax import softmax_explorer
+
+    with language("en"):
+        box = softmax_explorer(logits=(0.0, 0.0), temperature=1.0)
+        assert box.readout.value == "probabilities: p1 = 0.5000 · p2 = 0.5000"
+        assert "mlp-softmax-probs" in box.readout._dom_classes
+        assert "mlp-softmax-explorer" in box._dom_classes
+        box.sliders[0].value = 1.0
+        assert "p1 = 0.7311" in box.readout.value and "p2 = 0.2689" in box.readout.value
+    with language("zh"):
+        assert softmax_explorer(logits=(0.0, 0.0)).readout.value.startswith("概率：")

@@ -23,6 +23,13 @@ __all__ = ["check", "working", "progress", "reference", "Case", "Exercise", "Mis
 
 # exercise id -> the latest outcome in this kernel (for progress())
 _RESULTS: dict[str, Outcome] = {}
+# exercise id -> (the function checked, its outcome), so working() re-checks a new function
+_CHECKED: dict[str, tuple[Any, Outcome]] = {}
+
+
+def _remember(exercise_id: str, fn: Any, outcome: Outcome) -> None:
+    _RESULTS[exercise_id] = outcome
+    _CHECKED[exercise_id] = (fn, outcome)
 
 
 def check(exercise_id: str, fn: Any, seed: int | None = None) -> None:
@@ -39,7 +46,7 @@ def check(exercise_id: str, fn: Any, seed: int | None = None) -> None:
         print(error)
         return None
     outcome = evaluate(exercise, fn, seed=seed)
-    _RESULTS[exercise_id] = outcome
+    _remember(exercise_id, fn, outcome)
     print(outcome.render(detail=True))
     return None
 
@@ -55,10 +62,10 @@ def working(exercise_id: str, fn: Any) -> Callable:
     如果你的函数通过了检查就用它，否则暂时使用库里的参考实现，
     这样即使练习还没完成，后面的内容也能照常运行。
     """
-    outcome = _RESULTS.get(exercise_id)
-    if outcome is None:
+    checked_fn, outcome = _CHECKED.get(exercise_id, (None, None))
+    if outcome is None or checked_fn is not fn:
         outcome = evaluate(get_exercise(exercise_id), fn)
-        _RESULTS[exercise_id] = outcome
+        _remember(exercise_id, fn, outcome)
     if outcome.passed:
         return fn
     print(text(zh="ℹ️ 你的 {name} 还没有通过检查，下面暂时使用 mlp_course 的参考实现。",
@@ -86,7 +93,7 @@ def progress(lesson: str | None = None, namespace: dict | None = None) -> dict[s
         for exercise in exercises_of(lesson_id):
             fn = namespace.get(exercise.function)
             outcome = evaluate(exercise, fn)
-            _RESULTS[exercise.id] = outcome
+            _remember(exercise.id, fn, outcome)
             statuses[exercise.id] = outcome.status
             earned += outcome.points
             total += outcome.max_points

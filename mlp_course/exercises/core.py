@@ -354,7 +354,7 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
         if mismatch is not None:
             return Outcome(exercise.id, FAILED, Message(
                 zh="❌ {name}：{why}", en="❌ {name}: {why}",
-                name=exercise.id, why=mismatch.public.render()),
+                name=exercise.id, why=mismatch.public),
                 kind=case.kind, hint=case.hint or exercise.hint, detail=mismatch.detail,
                 max_points=max_points, cases_run=number)
     return Outcome(exercise.id, PASSED, Message(
@@ -386,8 +386,16 @@ def load_all() -> dict[str, Exercise]:
 
     for info in pkgutil.iter_modules(package.__path__):
         if info.name.startswith("lesson"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+            try:
+                importlib.import_module(f"{package.__name__}.{info.name}")
+            except Exception as error:  # one broken lesson must not break every check
+                _BROKEN[info.name] = f"{type(error).__name__}: {error}"
+            else:
+                _BROKEN.pop(info.name, None)
     return REGISTRY
+
+
+_BROKEN: dict[str, str] = {}
 
 
 def get_exercise(exercise_id: str) -> Exercise:
@@ -395,9 +403,10 @@ def get_exercise(exercise_id: str) -> Exercise:
         load_all()
     if exercise_id not in REGISTRY:
         raise CourseValueError(
-            zh="没有名为 {id!r} 的练习；已有的练习：{known}。",
-            en="There is no exercise {id!r}; known exercises: {known}.",
-            id=exercise_id, known=", ".join(sorted(REGISTRY)) or "-")
+            zh="没有名为 {id!r} 的练习；已有的练习：{known}。{broken}",
+            en="There is no exercise {id!r}; known exercises: {known}.{broken}",
+            id=exercise_id, known=", ".join(sorted(REGISTRY)) or "-",
+            broken="".join(f" [{name}: {why}]" for name, why in _BROKEN.items()))
     return REGISTRY[exercise_id]
 
 

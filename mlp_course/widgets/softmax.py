@@ -19,7 +19,7 @@ from ..i18n import text
 from ..probability import entropy, softmax
 from ..validation import as_float_array, check_positive_number
 
-__all__ = ["softmax_view", "draw_softmax", "softmax_explorer"]
+__all__ = ["softmax_view", "draw_softmax", "probabilities_html", "softmax_explorer"]
 
 SLIDER_RANGE = 10.0
 
@@ -90,6 +90,12 @@ def draw_softmax(ax, view: dict):
     return bars
 
 
+def probabilities_html(view: dict) -> str:
+    """The probabilities of a view as one line of text.  以一行文字列出各类概率。"""
+    values = " · ".join(f"p{index + 1} = {p:.4f}" for index, p in enumerate(view["probabilities"]))
+    return text(zh="概率：{values}", en="probabilities: {values}", values=values)
+
+
 def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
     """A live softmax: move a logit or the temperature and watch the probabilities.
 
@@ -120,12 +126,18 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
     figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = figure.add_subplot()
     output = widgets.Output()
+    readout = widgets.HTML()
+    readout.add_class("mlp-softmax-probs")  # the numbers, for screen readers and tests
     box = widgets.VBox([widgets.HBox([widgets.VBox(sliders),
-                                      widgets.VBox([temperature_slider, note])]), output])
+                                      widgets.VBox([temperature_slider, note])]),
+                        readout, output])
+    box.add_class("mlp-softmax-explorer")
     box.sliders, box.temperature, box.figure, box.ax = sliders, temperature_slider, figure, ax
+    box.readout = readout
 
     def redraw(change=None):
         box.view = softmax_view([slider.value for slider in sliders], temperature_slider.value)
+        readout.value = probabilities_html(box.view)
         box.bars = draw_softmax(ax, box.view)
         with output:
             output.clear_output(wait=True)
