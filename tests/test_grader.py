@@ -31,13 +31,15 @@ from nbformat import v4
 from mlp_course import notebooks
 from mlp_course.course import get_lesson
 from mlp_course.exercises import evaluate, get_exercise, progress
-from mlp_course.exercises.core import Case, default_compare
+from mlp_course.exercises.core import Case, default_compare, load_all
 from mlp_course.grader import main
 from mlp_course.grader.kernel_helper import ExchangeError, Opaque, decode, encode
-from mlp_course.grader.runner import Plan, exercise_rng
+from mlp_course.grader.report import feedback, safe_name
+from mlp_course.grader.runner import (Plan, Settings, SubmissionResult, classify, exercise_rng,
+                                      grade_batch)
 from mlp_course.grader.submissions import (Submission, find_submissions, import_aliases,
                                            read_submission, shortcuts_in, student_of)
-from mlp_course.grader.verdict import judge
+from mlp_course.grader.verdict import judge, no_cell, scrub
 from mlp_course.i18n import Message, language
 
 LESSON = get_lesson("01_softmax")
@@ -140,8 +142,18 @@ GOOD_BUT_EXITS = "\nimport os\nos._exit(0)\n"
 LOOP_CELL = "import time\nwhile True:\n    time.sleep(0.05)\n"
 STUBBORN_LOOP = ("def softmax(z):\n    while True:\n        try:\n            while True:\n"
                  "                pass\n        except BaseException:\n            continue\n")
-RAISES = "def softmax(z):\n    raise ValueError('the shapes do not line up')\n"
+# the message carries the hidden input: the feedback must not
+RAISES = "def softmax(z):\n    raise ValueError(f'the shapes do not line up: {z}')\n"
 SYS_EXIT = "import sys\n\ndef log_softmax(z):\n    sys.exit(0)\n"
+# a widget and a prompt for input: neither may block the run
+WIDGET_AND_INPUT = """
+import ipywidgets as widgets
+from IPython.display import display
+slider = widgets.FloatSlider(value=1.0, min=0.1, max=10.0)
+display(slider)
+widgets.interact(lambda temperature: temperature * 2, temperature=slider)
+name = input("Your name? ")
+"""
 KILLER = "import os, signal\n\ndef log_softmax(z):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
 HOG_FUNCTION = "import numpy as np\n\ndef softmax(z):\n    return np.ones((200_000, 100_000))\n"
 HOG_CELL = "import numpy as np\nhog = [np.ones(10**7) for _ in range(1000)]\n"
@@ -215,7 +227,8 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
 
     answer("correct", **good)
     answer("untouched")
-    answer("partial", softmax=good["softmax"])
+    answer("partial", base=insert_before(untouched, "softmax", WIDGET_AND_INPUT),
+           softmax=good["softmax"])
     answer("loop_in_cell", softmax=LOOP_CELL, log_softmax=good["log_softmax"])
     answer("loop_in_function", softmax=STUBBORN_LOOP, log_softmax=good["log_softmax"])
     answer("raises_and_exits", softmax=RAISES, log_softmax=SYS_EXIT)
@@ -385,6 +398,24 @@ def test_the_learner_check_and_the_grader_agree(graded, student, tmp_path):
         assert outcome.status == grades[name], (name, str(outcome))
 
 
+def test_a_notebook_over_its_time_limit_stops_and_says_so(tmp_path):
+    """The whole-notebook limit: cells that each finish in time, but too many of them."""
+    notebook = synthetic_source()
+    for cell in notebook.cells:  # no torch: this kernel should start quickly
+        cell.source = cell.source.replace("import torch\n", "")
+    position = index_of(notebook, "log_softmax")
+    for _ in range(4):
+        notebook.cells.insert(position, v4.new_code_cell("import time\ntime.sleep(1)"))
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(with_answers(notebook, SYNTHETIC_SOLUTIONS), str(path))
+    [result] = grade_batch([Submission("slow", path)],
+                           Settings(seed=SEED, timeout=2.5, cell_timeout=10, jobs=1))
+    statuses = {o.exercise: o.status for o in result.outcomes}
+    assert statuses == {"softmax": "passed", "log_softmax": "not_run"}
+    assert result.points == 2
+    assert [status for status, _ in result.problems] == ["notebook_timeout"]
+
+
 def test_a_random_seed_is_chosen_and_recorded_when_none_is_given(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "alice.ipynb").write_text("{}")
@@ -487,6 +518,70 @@ def test_cells_are_read_leniently(tmp_path):
     assert submission.cells[0].source == "def softmax(z):\n    return z\n"
     assert submission.cells[1].is_check and not submission.cells[0].is_check
     assert submission.cells[2].source == ""
+
+
+def _write(path: Path, notebook) -> Path:
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def test_the_lesson_comes_from_metadata_then_grade_ids_then_the_file_name(tmp_path):
+    registry = load_all()
+    plain = synthetic_source()
+    plain.metadata.pop("mlp_course")
+    (tmp_path / "carol").mkdir()
+    cases = {
+        "with_metadata": (_write(tmp_path / "a.ipynb", synthetic_source()), None, "01_softmax"),
+        "from_grade_ids": (_write(tmp_path / "b.ipynb", plain), None, "01_softmax"),
+        "from_file_name": (_write(tmp_path / "carol" / "01_softmax.ipynb", v4.new_notebook()),
+                           None, None),
+    }
+    for name, (path, lesson, expected) in cases.items():
+        result = classify(Submission(student_of(path), path), Settings(lesson=lesson), registry)
+        assert result.lesson == expected, name
+    # nothing to go on: reported, not guessed
+    result = classify(Submission("x", tmp_path / "carol" / "01_softmax.ipynb"), Settings(),
+                      registry)
+    assert [status for status, _ in result.problems] == ["unknown_lesson"]
+    # an unreadable lesson-named file still belongs to its lesson
+    (tmp_path / "dave").mkdir()
+    (tmp_path / "dave" / "01_softmax.ipynb").write_text("")
+    result = classify(Submission("dave", tmp_path / "dave" / "01_softmax.ipynb"), Settings(),
+                      registry)
+    assert result.lesson == "01_softmax"
+    assert [status for status, _ in result.problems] == ["unreadable"]
+    # with --lesson, another lesson's notebook is named as such
+    other = _write(tmp_path / "e.ipynb", synthetic_source("02_nll", {}))
+    result = classify(Submission("e", other), Settings(lesson="01_softmax"), registry)
+    assert [status for status, _ in result.problems] == ["wrong_lesson"]
+    with language("zh"):
+        assert "02_nll" in str(result.problems[0][1]) and "课" in str(result.problems[0][1])
+
+
+def test_feedback_in_chinese_has_no_english_sentences(tmp_path):
+    path = tmp_path / "王小明.ipynb"
+    path.write_text("")
+    result = SubmissionResult(Submission("王小明", path), lesson="01_softmax")
+    result.problems.append(("unreadable", Message(zh="文件是空的。", en="The file is empty.")))
+    result.outcomes = [no_cell(get_exercise(name)) for name in EXERCISES]
+    text = feedback([result], "zh")
+    assert text.startswith("# 作业反馈：王小明")
+    assert "得分：0 / 4" in text and "| 练习 | 得分 | 结果 |" in text
+    for english in ("Feedback", "Score", "the notebook has no answer cell", "File:"):
+        assert english not in text
+    assert safe_name("王小明") == "王小明" and safe_name("../etc/passwd") == "etc_passwd"
+
+
+@pytest.mark.parametrize("message,kept,gone", [
+    ("shapes (3, 4) and (5,) not aligned", "(3, 4)", None),
+    ("bad value [[ 1.2345 -3.5e+03 ]]\nmore 9.87", "bad value", "1.2345"),
+    ("got 1e-05 and .5 and 7.", "got", "1e-05"),
+])
+def test_error_messages_lose_their_decimals(message, kept, gone):
+    cleaned = scrub(message)
+    assert kept in cleaned and "\n" not in cleaned
+    if gone:
+        assert gone not in cleaned and "9.87" not in cleaned
 
 
 # ---------------------------------------------------------------------------

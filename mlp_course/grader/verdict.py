@@ -10,6 +10,8 @@ only happens when a whole notebook runs: time-outs, crashed kernels, memory.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
@@ -140,6 +142,21 @@ def grader_trouble(exercise: Exercise, case: Case | None, number: int, what: str
         name=exercise.id, number=number, what=what), case, cases_run=number)
 
 
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
+
+
+def scrub(message: str, limit: int = 200) -> str:
+    """The first line of an error message, without any number that has a fraction.
+
+    A function may put its input into an exception (``raise ValueError(z)``);
+    the feedback must not show the hidden inputs, so decimals become ``…``
+    while integers (shapes, axes, indices) stay.
+    """
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else ""
+    return _NUMBER.sub("…", first)[:limit]
+
+
 def _leaves(value) -> list:
     if isinstance(value, (tuple, list)):
         return [leaf for part in value for leaf in _leaves(part)]
@@ -175,8 +192,7 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
                 en="⏳ {name}: not implemented yet: replace `raise NotImplementedError` "
                    "with your code.", name=exercise.id), cases_run=number)
         error = str(raised.get("type", "Exception"))[:80]
-        text = str(raised.get("message", "")).strip().splitlines()
-        text = text[0][:300] if text else ""
+        text = scrub(str(raised.get("message", "")))
         if error == "MemoryError":
             return call_cut_short(exercise, MEMORY, case, number, 0.0, error)
         return outcome(exercise, ERROR, Message(
