@@ -140,7 +140,7 @@ def strip_markers(source: str) -> str:
 
 GOOD_BUT_EXITS = "\nimport os\nos._exit(0)\n"
 LOOP_CELL = "import time\nwhile True:\n    time.sleep(0.05)\n"
-STUBBORN_LOOP = ("def softmax(z):\n    while True:\n        try:\n            while True:\n"
+STUBBORN_LOOP = ("def log_softmax(z):\n    while True:\n        try:\n            while True:\n"
                  "                pass\n        except BaseException:\n            continue\n")
 # the message carries the hidden input: the feedback must not
 RAISES = "def softmax(z):\n    raise ValueError(f'the shapes do not line up: {z}')\n"
@@ -191,7 +191,7 @@ EXPECTED = {
     "untouched": {"softmax": (0, "not_implemented"), "log_softmax": (0, "not_implemented")},
     "partial": {"softmax": (2, "passed"), "log_softmax": (0, "not_implemented")},
     "loop_in_cell": {"softmax": (0, "timeout"), "log_softmax": (2, "passed")},
-    "loop_in_function": {"softmax": (0, "timeout"), "log_softmax": (2, "passed")},
+    "loop_in_function": {"softmax": (2, "passed"), "log_softmax": (0, "timeout")},
     "raises_and_exits": {"softmax": (0, "error"), "log_softmax": (0, "error")},
     "kills_its_kernel": {"softmax": (0, "crashed"), "log_softmax": (0, "crashed")},
     "memory_hog": {"softmax": (0, "memory"), "log_softmax": (2, "passed")},
@@ -204,7 +204,7 @@ EXPECTED = {
     "other_lesson": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
 }
 PROBLEMS = {"empty": {"unreadable"}, "not_json": {"unreadable"}, "other_lesson": {"wrong_lesson"},
-            "loop_in_function": {"kernel_restarted"}, "kills_its_kernel": {"kernel_restarted"}}
+            "kills_its_kernel": {"kernel_restarted"}}
 # students whose answer functions can safely run in this process too
 IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_and_fakes")
 
@@ -230,7 +230,9 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
     answer("partial", base=insert_before(untouched, "softmax", WIDGET_AND_INPUT),
            softmax=good["softmax"])
     answer("loop_in_cell", softmax=LOOP_CELL, log_softmax=good["log_softmax"])
-    answer("loop_in_function", softmax=STUBBORN_LOOP, log_softmax=good["log_softmax"])
+    # a loop that ignores interrupts: the kernel is killed (no later answer cell
+    # needs a restart; kills_its_kernel covers restarting)
+    answer("loop_in_function", softmax=good["softmax"], log_softmax=STUBBORN_LOOP)
     answer("raises_and_exits", softmax=RAISES, log_softmax=SYS_EXIT)
     # the answer cell ends the kernel, then (in a restarted kernel) the next function kills it
     answer("kills_its_kernel", softmax=good["softmax"] + GOOD_BUT_EXITS, log_softmax=KILLER)
@@ -336,6 +338,8 @@ def test_messages_say_why(graded):
     assert "answer cell" in message("kills_its_kernel", "softmax")
     assert "exit" in message("kills_its_kernel", "log_softmax")
     assert "memory" in message("memory_hog", "softmax")
+    assert "after 2 s" in message("loop_in_function", "log_softmax")
+    assert "after 15 s" in message("loop_in_cell", "softmax")
     assert "grade_id log_softmax" in message("reordered_and_deleted", "log_softmax")
     problem = next(r["message"] for r in _rows(graded, "other_lesson")
                    if r["exercise"] == "(submission)")

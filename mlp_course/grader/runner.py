@@ -140,6 +140,7 @@ class NotebookRun:
         self.restarts = 0
         self.deadline = float("inf")
         self.start_problem: GiveUp | None = None
+        self.last_limit = 0.0
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -194,7 +195,9 @@ class NotebookRun:
                 raise GiveUp("replay failed")
 
     def _limit(self, wanted: float) -> float:
-        return max(0.0, min(wanted, self.remaining()))
+        # the limit of the request about to run, for messages that name it
+        self.last_limit = max(0.0, min(wanted, self.remaining()))
+        return self.last_limit
 
     async def cell(self, source: str) -> kernel_module.Reply:
         await self.ensure_kernel()
@@ -239,7 +242,7 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
         f"{exercise.function!r}, {str(description_path)!r})", settings.call_timeout)
     if reply.status == kernel_module.DEAD:
         return verdict.call_cut_short(exercise, _dead_status(reply), None, 0,
-                                      reply.seconds, _reason(reply))
+                                      run.last_limit, _reason(reply))
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.status} {reply.ename}".strip())
@@ -272,10 +275,10 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
             settings.call_timeout)
         if reply.status == kernel_module.TIMEOUT:
             return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number,
-                                          reply.seconds, "")
+                                          run.last_limit, "")
         if reply.status == kernel_module.DEAD:
             return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
-                                          reply.seconds, _reason(reply))
+                                          run.last_limit, _reason(reply))
         try:
             if reply.status != kernel_module.OK:
                 raise ExchangeError(f"{reply.ename}".strip() or "error")
@@ -399,10 +402,10 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                 exercise = exercise_plan.exercise
                 if reply.status == kernel_module.TIMEOUT:
                     decided[exercise.id] = verdict.cell_cut_short(exercise, verdict.TIMEOUT,
-                                                                  reply.seconds, "")
+                                                                  run.last_limit, "")
                 elif reply.status == kernel_module.DEAD:
                     decided[exercise.id] = verdict.cell_cut_short(
-                        exercise, _dead_status(reply), reply.seconds, _reason(reply))
+                        exercise, _dead_status(reply), run.last_limit, _reason(reply))
                 else:
                     cell_error = (f"{reply.ename}: {reply.evalue}"[:200]
                                   if reply.status == kernel_module.ERROR else "")

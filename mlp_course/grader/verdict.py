@@ -104,9 +104,9 @@ def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str)
                              "({reason}). Do not call sys.exit, os._exit or exit() in a notebook.",
                           name=exercise.id, reason=reason)
     else:
-        message = Message(zh="⏱️ {name}：答案单元格运行超过 {seconds:.0f} 秒仍未结束（是否有死循环？）。",
-                          en="⏱️ {name}: the answer cell was still running after {seconds:.0f} s "
-                             "(an endless loop?).", name=exercise.id, seconds=seconds)
+        message = Message(zh="⏱️ {name}：答案单元格运行超过 {seconds:g} 秒仍未结束（是否有死循环？）。",
+                          en="⏱️ {name}: the answer cell was still running after {seconds:g} s "
+                             "(an endless loop?).", name=exercise.id, seconds=round(seconds, 1))
     return outcome(exercise, status, message)
 
 
@@ -124,11 +124,11 @@ def call_cut_short(exercise: Exercise, status: str, case: Case | None, number: i
                              "{number}. Do not call sys.exit, os._exit or exit() in a function.",
                           name=exercise.id, number=number, reason=reason)
     else:
-        message = Message(zh="⏱️ {name}：第 {number} 个测试中函数超过 {seconds:.0f} 秒仍未返回"
+        message = Message(zh="⏱️ {name}：第 {number} 个测试中函数超过 {seconds:g} 秒仍未返回"
                              "（是否有死循环？）。",
-                          en="⏱️ {name}: your function had not returned after {seconds:.0f} s "
+                          en="⏱️ {name}: your function had not returned after {seconds:g} s "
                              "on test {number} (an endless loop?).",
-                          name=exercise.id, number=number, seconds=seconds)
+                          name=exercise.id, number=number, seconds=round(seconds, 1))
     return outcome(exercise, status, message, case, hint=status == TIMEOUT, cases_run=number)
 
 
