@@ -25,9 +25,15 @@ def explorer():
 def test_view_matches_a_model_trained_with_the_same_settings():
     view = training_view(hidden=8, lr=0.5, epochs=30)
     model = MLP([2, 8, 3], seed=0)
-    history = model.fit(view["X"], view["y"], epochs=30, batch_size=32, lr=0.5, seed=0)
-    np.testing.assert_allclose(view["loss"], history["loss"], rtol=1e-12)
+    after_each_epoch = []
+    model.fit(view["X"], view["y"], epochs=30, batch_size=32, lr=0.5, seed=0,
+              callback=lambda epoch, logs: after_each_epoch.append(
+                  (model.loss(view["X"], view["y"]), model.accuracy(view["X"], view["y"]))))
+    losses, accuracies = map(np.array, zip(*after_each_epoch))
+    np.testing.assert_allclose(view["loss"], losses, rtol=1e-12)
+    np.testing.assert_allclose(view["accuracy"], accuracies)
     assert view["final_accuracy"] == pytest.approx(model.accuracy(view["X"], view["y"]))
+    assert view["final_loss"] == pytest.approx(model.loss(view["X"], view["y"]), rel=1e-12)
     assert view["grid"]["classes"].shape == view["grid"]["xx"].shape == (100, 100)
     np.testing.assert_array_equal(
         view["grid"]["classes"].ravel(),
@@ -157,4 +163,4 @@ def test_progress_bar_counts_epochs(lang, word):
 
 
 def test_hidden_widths_include_the_default():
-    assert 16 in HIDDEN_WIDTHS and list(HIDDEN_WIDTHS) == sorted(HIDDEN_WIDTHS)
+    assert 32 in HIDDEN_WIDTHS and list(HIDDEN_WIDTHS) == sorted(HIDDEN_WIDTHS)

@@ -146,7 +146,7 @@ def _check_choice(value, name: str, allowed):
     return value
 
 
-def training_view(hidden: int = 16, lr: float = 0.5, epochs: int = 100, data: str = "spiral",
+def training_view(hidden: int = 32, lr: float = 0.5, epochs: int = 100, data: str = "spiral",
                   seed: int = 0, batch_size: int = 32, steps: int = 100) -> dict:
     r"""Train ``MLP([2, hidden, 3])`` with mini-batch SGD and return what the explorer draws.
 
@@ -172,10 +172,10 @@ def training_view(hidden: int = 16, lr: float = 0.5, epochs: int = 100, data: st
     Returns
     -------
     dict
-        ``X`` (300, 2), ``y`` (300,), ``loss`` and ``accuracy`` (epochs,),
-        ``grid`` (see :func:`decision_grid`), ``final_loss``, ``final_accuracy``
-        (on all points, after training), ``diverged`` (bool: the loss became
-        nan or inf), and the settings.
+        ``X`` (300, 2), ``y`` (300,), ``loss`` and ``accuracy`` (epochs,): on
+        all 300 points after every epoch, ``grid`` (see :func:`decision_grid`),
+        ``final_loss`` and ``final_accuracy`` (the last points of the curves),
+        ``diverged`` (bool: the loss became nan or inf), and the settings.
     """
     from ..validation import check_positive_number
 
@@ -193,26 +193,29 @@ def training_view(hidden: int = 16, lr: float = 0.5, epochs: int = 100, data: st
 
 @lru_cache(maxsize=64)
 def _trained(hidden, lr, epochs, data, seed, batch_size, steps) -> dict:
+    from ..losses import _cross_entropy_index
     from ..mlp import MLP
 
     X, y = _dataset(data)
     model = MLP([2, hidden, int(y.max()) + 1], activation="relu", seed=seed)
+    loss, accuracy = [], []
+
+    def record(epoch, logs):
+        # the whole data set after the epoch, so the curves end where the boundary is drawn
+        logits = model._logits(X)
+        finite = bool(np.all(np.isfinite(logits)))
+        loss.append(float(_cross_entropy_index(logits, y)[0]) if finite else np.inf)
+        accuracy.append(float(np.mean(np.argmax(logits, axis=1) == y)) if finite else 0.0)
+
     # a learning rate that is too large is one of the lessons: let it blow up quietly
     with np.errstate(all="ignore"):
-        history = model.fit(X, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
-        logits = model._logits(X)
-        diverged = not np.all(np.isfinite(history["loss"])) or not np.all(np.isfinite(logits))
+        model.fit(X, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, callback=record)
         grid = decision_grid(model.predict, X, steps=steps)
-        final_accuracy = float(np.mean(np.argmax(logits, axis=1) == y))
-    final_loss = float(history["loss"][-1])
-    if not diverged:
-        from ..losses import _cross_entropy_index
-
-        final_loss = float(_cross_entropy_index(logits, y)[0])
+    diverged = not np.all(np.isfinite(loss))
     return {"X": X, "y": y, "hidden": hidden, "lr": lr, "epochs": epochs, "data": data,
             "seed": seed, "batch_size": batch_size,
-            "loss": np.asarray(history["loss"]), "accuracy": np.asarray(history["accuracy"]),
-            "grid": grid, "final_loss": final_loss, "final_accuracy": final_accuracy,
+            "loss": np.asarray(loss), "accuracy": np.asarray(accuracy),
+            "grid": grid, "final_loss": loss[-1], "final_accuracy": accuracy[-1],
             "diverged": bool(diverged)}
 
 
@@ -264,7 +267,7 @@ def _summary(view: dict) -> str:
                 loss=view["final_loss"], acc=view["final_accuracy"])
 
 
-def training_explorer(hidden: int = 16, lr: float = 0.5, epochs: int = 100,
+def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
                       data: str = "spiral"):
     """A live training run: choose width, learning rate and epochs; see boundary and curves.
 
