@@ -420,6 +420,25 @@ def test_a_notebook_over_its_time_limit_stops_and_says_so(tmp_path):
     assert [status for status, _ in result.problems] == ["notebook_timeout"]
 
 
+def test_a_function_that_hung_does_not_hang_the_cells_that_call_it_again(tmp_path):
+    """Lessons call the learner's function again (``working``, plots): after it hung
+    once it fails at once there, instead of eating the notebook's time."""
+    notebook = synthetic_source()
+    for cell in notebook.cells:
+        cell.source = cell.source.replace("import torch\n", "")
+    notebook.cells.insert(index_of(notebook, "log_softmax"),
+                          v4.new_code_cell("import numpy as np\nsoftmax(np.zeros(3))"))
+    answers = {**SYNTHETIC_SOLUTIONS, "softmax": "def softmax(z):\n    while True:\n        pass\n"}
+    path = tmp_path / "hangs.ipynb"
+    nbformat.write(with_answers(notebook, answers), str(path))
+    [result] = grade_batch([Submission("hangs", path)],
+                           Settings(seed=SEED, timeout=20, cell_timeout=60, call_timeout=1,
+                                    jobs=1))
+    assert {o.exercise: o.status for o in result.outcomes} == {"softmax": "timeout",
+                                                                "log_softmax": "passed"}
+    assert result.problems == []
+
+
 def test_a_random_seed_is_chosen_and_recorded_when_none_is_given(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "alice.ipynb").write_text("{}")

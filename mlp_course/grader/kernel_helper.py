@@ -245,6 +245,20 @@ def capture(namespace, exercise_id: str, function_name: str, path: str) -> None:
     _write_json(path, info)
 
 
+def disarm(namespace, function_name: str, seconds: float) -> None:
+    """Replace a function that never returned by one that fails at once.
+
+    The lesson's own cells often call the learner's function again (to plot
+    it, or through ``working``); each would wait out a whole cell time limit.
+    The verdict on it is already decided, so it now raises instead.
+    """
+    def never_returned(*args, **kwargs):
+        raise TimeoutError(f"{function_name} did not return within {seconds:g} s when graded")
+
+    never_returned.__name__ = never_returned.__qualname__ = function_name
+    namespace[function_name] = never_returned
+
+
 def call(exercise_id: str, folder: str) -> None:
     """Call the captured function on the inputs in ``folder``; write what came out."""
     import warnings

@@ -141,6 +141,7 @@ class NotebookRun:
         self.deadline = float("inf")
         self.start_problem: GiveUp | None = None
         self.last_limit = 0.0
+        self.hung: set[str] = set()       # functions whose calls never returned
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -193,6 +194,16 @@ class NotebookRun:
             reply = await self.session.execute(source, timeout=self._limit(self.settings.cell_timeout))
             if reply.status in (kernel_module.TIMEOUT, kernel_module.DEAD):
                 raise GiveUp("replay failed")
+        for function_name in self.hung:
+            await self.disarm(function_name)
+
+    async def disarm(self, function_name: str) -> None:
+        """Make a function known to hang fail at once in later cells (see kernel_helper.disarm)."""
+        self.hung.add(function_name)
+        if self.session is not None and await self.session.alive():
+            await self.session.execute(
+                f"__import__({HELPER_MODULE!r}).disarm(globals(), {function_name!r}, "
+                f"{self.settings.call_timeout!r})", timeout=self._limit(5.0), silent=True)
 
     def _limit(self, wanted: float) -> float:
         # the limit of the request about to run, for messages that name it
@@ -273,9 +284,11 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
         reply = await run.helper(
             f"__import__({HELPER_MODULE!r}).call({exercise.id!r}, {str(case_folder)!r})",
             settings.call_timeout)
-        if reply.status == kernel_module.TIMEOUT:
-            return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number,
-                                          run.last_limit, "")
+        if reply.status == kernel_module.TIMEOUT or (
+                reply.status == kernel_module.DEAD and reply.reason == "timeout"):
+            limit = run.last_limit
+            await run.disarm(exercise.function)
+            return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number, limit, "")
         if reply.status == kernel_module.DEAD:
             return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
                                           run.last_limit, _reason(reply))
