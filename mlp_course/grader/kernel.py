@@ -224,7 +224,8 @@ class KernelSession:
             return
         provisioner = self.manager.provisioner
         pgid = getattr(provisioner, "pgid", None)
-        if pgid and hasattr(os, "killpg"):
+        # the kernel leads its own session; never signal the grader's own group
+        if pgid and hasattr(os, "killpg") and pgid != os.getpgrp():
             try:
                 os.killpg(pgid, signal.SIGKILL)
             except OSError:
@@ -233,6 +234,12 @@ class KernelSession:
             await self.manager.kill_kernel()
         except Exception:
             pass
+        # reap it, so no zombie process is left behind
+        process = getattr(provisioner, "process", None)
+        for _ in range(100):
+            if process is None or process.poll() is not None:
+                break
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         """Shut the kernel down for good and free its ports and files."""
