@@ -95,7 +95,8 @@ def synthetic_source(lesson_id: str = LESSON.id, solutions: dict = SYNTHETIC_SOL
 
 
 def lesson_notebooks():
-    """(untouched student notebook, solved student notebook, answer sources by grade_id)."""
+    """(untouched student notebook, solved student notebook, answer sources by grade_id,
+    the bilingual source notebook)."""
     if LESSON.source.exists():
         source = notebooks.read(LESSON.source)
     else:
@@ -108,7 +109,7 @@ def lesson_notebooks():
     else:
         untouched = notebooks.student_notebook(source, "en", LESSON)
     solved = with_answers(untouched, answers)
-    return untouched, solved, answers
+    return untouched, solved, answers, source
 
 
 def with_answers(notebook, answers: dict):
@@ -211,7 +212,7 @@ IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_an
 
 def make_class(folder: Path) -> dict[str, dict[str, str]]:
     """Write the class's notebooks; return each student's answer sources (for ``evaluate``)."""
-    untouched, solved, answers = lesson_notebooks()
+    untouched, solved, answers, source = lesson_notebooks()
     good = {name: answers[name] for name in EXERCISES}
     stub = {name: next(c.source for c in untouched.cells
                        if notebooks.nbgrader(c).get("grade_id") == name) for name in EXERCISES}
@@ -225,7 +226,9 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
     def save(student: str, notebook) -> None:
         nbformat.write(notebook, str(folder / f"{student}.ipynb"))
 
-    answer("correct", **good)
+    # the solution notebook itself (both languages' cells, saved outputs) is the correct one
+    save("correct", source)
+    sources["correct"] = good
     answer("untouched")
     answer("partial", base=insert_before(untouched, "softmax", WIDGET_AND_INPUT),
            softmax=good["softmax"])
@@ -807,7 +810,7 @@ def test_progress_reports_a_missing_and_a_wrong_function():
 
 
 def test_progress_is_all_passed_for_the_lesson_answers():
-    _, _, answers = lesson_notebooks()
+    _, _, answers, _ = lesson_notebooks()
     namespace: dict = {"np": np}
     for name in EXERCISES:
         exec(compile(strip_markers(answers[name]), f"<{name}>", "exec"), namespace)
