@@ -76,15 +76,21 @@ def repeated_time(fn, repeats: int, warmup: int) -> float:
     return summary(times)
 
 
-def interleaved_times(fns: dict, repeats: int, warmup: int, rounds: int = 5) -> dict:
-    """Time per function (see summary), alternating between them so background load hits all alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
+def interleaved_times(fns: dict, repeats: int, warmup: int, rounds: int = 5,
+                      pause: float = 0.2) -> dict:
+    """Time per function (see summary), in alternating blocks so background load hits all alike.
+
+    numpy's BLAS threads and PyTorch's OpenMP threads both keep spinning for a
+    while after their last call; on a machine with few cores they would slow
+    each other down. Each block therefore starts after a pause and a warm-up.
+    """
     samples = {name: [] for name in fns}
     per_round = max(1, repeats // rounds)
     for _ in range(rounds):
         for name, fn in fns.items():
+            time.sleep(pause)
+            for _ in range(warmup):
+                fn()
             for _ in range(per_round):
                 start = time.perf_counter()
                 fn()
@@ -130,7 +136,7 @@ def torch_step_fn(torch_model, X, y, lr):
 
 
 def bench_steps(quick: bool) -> list[dict]:
-    repeats, warmup = (3, 1) if quick else (60, 10)
+    repeats, warmup = (2, 1) if quick else (60, 10)
     rng = np.random.default_rng(0)
     rows = []
     for sizes in ARCHITECTURES:
@@ -142,9 +148,10 @@ def bench_steps(quick: bool) -> list[dict]:
             times = interleaved_times(
                 {"numpy": lambda: model.train_step(X, y, LR),
                  "torch": torch_step_fn(torch_model, X, y, LR)},
-                repeats, warmup, rounds=1 if quick else 6)
+                repeats, warmup, rounds=1 if quick else 3, pause=0.01 if quick else 0.2)
             shapes = step_gemms(sizes, n)
             flops = sum(2 * m * k * p for m, k, p in shapes)
+            time.sleep(0 if quick else 0.2)    # let PyTorch's threads go to sleep first
             matmul = gemm_time(shapes, repeats, warmup, rng)
             rows.append(dict(sizes=sizes, n=n, numpy=times["numpy"], torch=times["torch"],
                              matmul=matmul, flops=flops))

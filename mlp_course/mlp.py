@@ -237,6 +237,20 @@ class MLP:
         # the model computes in its own dtype: float64 data into a float32 model is cast
         return X.astype(self.dtype, copy=False)
 
+    def _check_parameters(self) -> None:
+        """W[l] and b[l] may have been replaced by a learner: they must still fit the layer."""
+        for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            for name, array, shape in (("W", self.W[l], (fan_out, fan_in)),
+                                       ("b", self.b[l], (fan_out,))):
+                if not isinstance(array, np.ndarray) or array.shape != shape:
+                    raise CourseValueError(
+                        zh="{name}[{l}] 的形状应为 {shape}（第 {l} 层：{fan_in} -> {fan_out}），"
+                           "现在是 {got}。",
+                        en="{name}[{l}] must have shape {shape} (layer {l}: {fan_in} -> "
+                           "{fan_out}), but it is {got}.",
+                        name=name, l=l, shape=shape, fan_in=fan_in, fan_out=fan_out,
+                        got=describe(array))
+
     def _check_y(self, y, n: int, name: str = "y") -> np.ndarray:
         return as_labels(y, name, num_classes=self.sizes[-1], n=n)
 
@@ -271,7 +285,16 @@ class MLP:
         Returns
         -------
         logits : ndarray, shape (N, C)
+
+        Examples
+        --------
+        >>> model = MLP([4, 5, 3])
+        >>> model.forward(np.ones((2, 4))).shape
+        (2, 3)
+        >>> [z.shape for z in model.z], [a.shape for a in model.a]
+        ([(2, 5), (2, 3)], [(2, 4), (2, 5)])
         """
+        self._check_parameters()
         return self._forward(self._check_X(X))
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
@@ -299,6 +322,12 @@ class MLP:
         Returns
         -------
         float
+
+        Examples
+        --------
+        >>> model = MLP([4, 5, 3])
+        >>> round(model.loss(np.zeros((2, 4)), [0, 2]), 4) > 0
+        True
         """
         logits = self.forward(X)
         y = self._check_y(y, logits.shape[0])
@@ -322,6 +351,13 @@ class MLP:
         list of (dW, db)
             ``dW[l]`` has the shape of ``W[l]``, ``db[l]`` that of ``b[l]``.
             The ``delta[l]`` of every layer are kept in ``self.delta``.
+
+        Examples
+        --------
+        >>> model = MLP([4, 5, 3])
+        >>> _ = model.loss(np.ones((2, 4)), [0, 2])
+        >>> [(dW.shape, db.shape) for dW, db in model.backward()]
+        [((5, 4), (5,)), ((3, 5), (3,))]
         """
         if not self.z:
             raise CourseValueError(
@@ -377,7 +413,17 @@ class MLP:
 
         This is the training loop's hot path: it checks only what is cheap
         (shape, dtype and label range) and reuses its work buffers between calls.
+
+        Examples
+        --------
+        >>> model = MLP([2, 8, 2])
+        >>> X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
+        >>> first = model.train_step(X, y, lr=0.5)
+        >>> later = [model.train_step(X, y, lr=0.5) for _ in range(20)][-1]
+        >>> later < first
+        True
         """
+        self._check_parameters()
         X, y, lr = self._check_step(X, y, lr)
         return self._train_step(X, y, lr)
 
@@ -499,6 +545,7 @@ class MLP:
             ``"val_accuracy"`` when validation data is given; ``"time"``: seconds
             since the start.
         """
+        self._check_parameters()
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         epochs = _check_count(epochs, "epochs", 0)
@@ -600,6 +647,15 @@ class MLP:
         """An equivalent ``torch.nn.Sequential`` (Linear, activation, ..., Linear) with copies of the parameters.
 
         转换成等价的 ``torch.nn.Sequential``（参数为副本），可用 autograd 核对。
+
+        Examples
+        --------
+        >>> MLP([4, 5, 3], activation="tanh").to_torch()   # doctest: +SKIP
+        Sequential(
+          (0): Linear(in_features=4, out_features=5, bias=True)
+          (1): Tanh()
+          (2): Linear(in_features=5, out_features=3, bias=True)
+        )
         """
         import torch
 

@@ -610,3 +610,24 @@ def test_divergence_is_explained():
 def test_docstring_examples(run_doctests):
     import mlp_course.mlp as module
     assert run_doctests(module) >= 2
+
+
+def test_replaced_parameters_must_fit_the_layer(model):
+    model.W[1] = np.zeros((3, 4))    # the layer is 4 -> 2, so W[1] must be (2, 4)
+    for call in (lambda: model.forward(np.zeros((1, 3))),
+                 lambda: model.train_step(np.zeros((1, 3)), np.array([0]), 0.1),
+                 lambda: model.fit(np.zeros((1, 3)), np.array([0]), epochs=1)):
+        messages = raises_in_both_languages(CourseValueError, "W[1]", call)
+    assert "(2, 4)" in messages[1] and "(3, 4)" in messages[1]
+
+
+def test_replaced_parameters_of_the_right_shape_are_used(model):
+    """A learner may swap in new arrays (any memory layout): every path must see them."""
+    X, y = batch([3, 4, 2], n=5)
+    model.W[0] = np.ascontiguousarray(np.full((4, 3), 0.1))
+    reference = MLP.from_torch(model.to_torch())
+    model.train_step(X, y, 0.1)
+    reference.loss(X, y)
+    reference.backward()
+    reference.step(0.1)
+    close(model.W[0], reference.W[0], np.float64)
