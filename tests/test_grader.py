@@ -684,6 +684,36 @@ def test_numpy_scalars_keep_their_dtype(tmp_path):
         assert type(back) is type(value) and (back == value or np.isnan(back))
 
 
+def test_generators_and_read_only_arrays_cross_as_they_are(tmp_path):
+    rng = np.random.default_rng(5)
+    rng.standard_normal(3)  # not at its initial state
+    frozen = np.arange(4.0)
+    frozen.flags.writeable = False
+    generator, array, plain = decode(json.loads(json.dumps(encode(
+        (copy.deepcopy(rng), frozen, np.zeros(2)), str(tmp_path)))), str(tmp_path))
+    assert np.array_equal(generator.permutation(10), rng.permutation(10))
+    assert not array.flags.writeable and plain.flags.writeable
+    with pytest.raises(ExchangeError):
+        decode({"t": "rng", "kind": "os.system", "state": {}}, str(tmp_path))
+
+
+@pytest.mark.parametrize("exercise_id", sorted(load_all()))
+def test_every_exercise_input_crosses_intact(tmp_path, exercise_id):
+    """The reference implementation, fed the inputs as the kernel reads them, passes."""
+    exercise = get_exercise(exercise_id)
+    plan = Plan(SEED, tmp_path).exercises(exercise.lesson)
+    [exercise_plan] = [p for p in plan if p.exercise.id == exercise_id]
+    for number, (case, expected, folder) in enumerate(
+            zip(exercise_plan.cases, exercise_plan.expected, exercise_plan.folders), start=1):
+        spec = json.loads((folder / "inputs.json").read_text(encoding="utf-8"))
+        args, kwargs = decode(spec["args"], str(folder)), decode(spec["kwargs"], str(folder))
+        output = exercise.reference(*args, **kwargs)
+        result = {"output": encode(output, str(folder), prefix="o"),
+                  "args_after": encode(args, str(folder), prefix="m")}
+        verdict = judge(exercise, case, expected, number, result, str(folder))
+        assert verdict is None, (exercise_id, number, str(verdict))
+
+
 def test_objects_arrive_as_named_placeholders(tmp_path):
     class Weird:
         pass

@@ -73,7 +73,12 @@ def encode(value, folder: str, prefix: str = "a") -> dict:
         if isinstance(item, np.ndarray):
             if item.dtype.kind not in "biufc" or item.dtype.hasobject:
                 return {"t": "object", "type": f"ndarray[{item.dtype}]"}
-            return {"t": "array", "file": save(item)}
+            # a read-only input stays read-only: writing into it must fail loudly
+            return {"t": "array", "file": save(item), "ro": not item.flags.writeable}
+        if isinstance(item, np.random.Generator):
+            bit_generator = item.bit_generator
+            return {"t": "rng", "kind": type(bit_generator).__name__,
+                    "state": _plain(bit_generator.state)}
         if isinstance(item, np.generic):
             if np.asarray(item).dtype.kind not in "biufc":
                 return {"t": "object", "type": type(item).__name__}
@@ -94,6 +99,40 @@ def encode(value, folder: str, prefix: str = "a") -> dict:
         return {"t": "object", "type": type(item).__qualname__}
 
     return walk(value, 0)
+
+
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+
+
+def _plain(state):
+    """A random generator's state as JSON (arrays tagged with their dtype)."""
+    import numpy as np
+
+    if isinstance(state, dict):
+        return {str(key): _plain(value) for key, value in state.items()}
+    if isinstance(state, np.ndarray):
+        return {"__array__": state.tolist(), "dtype": str(state.dtype)}
+    if isinstance(state, np.generic):
+        return state.item()
+    return state
+
+
+def _restored(state, depth: int = 0):
+    import numpy as np
+
+    if depth > 5:
+        raise ExchangeError("malformed generator state")
+    if isinstance(state, dict) and "__array__" in state:
+        dtype = str(state.get("dtype"))
+        if dtype not in ("uint32", "uint64") or not isinstance(state["__array__"], list) \
+                or len(state["__array__"]) > 10_000:
+            raise ExchangeError("malformed generator state")
+        return np.asarray(state["__array__"], dtype=dtype)
+    if isinstance(state, dict):
+        return {str(key): _restored(value, depth + 1) for key, value in state.items()}
+    if isinstance(state, (int, str)) and not isinstance(state, bool):
+        return state
+    raise ExchangeError("malformed generator state")
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +174,19 @@ def decode(tree, folder: str, max_bytes: int = 256 * 1024 * 1024):
         if kind == "none":
             return None
         if kind == "array":
-            return load(node.get("file"))
+            array = load(node.get("file"))
+            if node.get("ro") is True:
+                array.flags.writeable = False
+            return array
+        if kind == "rng":
+            if node.get("kind") not in _BIT_GENERATORS:
+                raise ExchangeError("unknown random generator")
+            bit_generator = getattr(np.random, node["kind"])()
+            try:
+                bit_generator.state = _restored(node.get("state"))
+            except (TypeError, ValueError, KeyError) as error:
+                raise ExchangeError(f"bad generator state: {type(error).__name__}") from None
+            return np.random.Generator(bit_generator)
         if kind == "scalar":
             return load(node.get("file"))[()]
         if kind == "bool":

@@ -117,8 +117,10 @@ class Plan:
         for number, case in enumerate(cases, start=1):
             folder = self.folder / "cases" / exercise.id / str(number)
             folder.mkdir(parents=True, exist_ok=True)
-            spec = {"args": encode(tuple(case.args), str(folder), prefix="a"),
-                    "kwargs": encode(dict(case.kwargs), str(folder), prefix="k")}
+            # what evaluate() hands the learner's function: deep copies (which may be
+            # read-only arrays, or a random generator in a given state)
+            spec = {"args": encode(tuple(copy.deepcopy(case.args)), str(folder), prefix="a"),
+                    "kwargs": encode(dict(copy.deepcopy(case.kwargs)), str(folder), prefix="k")}
             (folder / INPUTS).write_text(json.dumps(spec), encoding="utf-8")
             folders.append(folder)
         return ExercisePlan(exercise, cases, expected, folders)
