@@ -697,12 +697,17 @@ def test_generators_and_read_only_arrays_cross_as_they_are(tmp_path):
         decode({"t": "rng", "kind": "os.system", "state": {}}, str(tmp_path))
 
 
+@pytest.fixture(scope="module")
+def every_plan(tmp_path_factory) -> Plan:
+    return Plan(SEED, tmp_path_factory.mktemp("plans"))
+
+
 @pytest.mark.parametrize("exercise_id", sorted(load_all()))
-def test_every_exercise_input_crosses_intact(tmp_path, exercise_id):
+def test_every_exercise_input_crosses_intact(every_plan, exercise_id):
     """The reference implementation, fed the inputs as the kernel reads them, passes."""
     exercise = get_exercise(exercise_id)
-    plan = Plan(SEED, tmp_path).exercises(exercise.lesson)
-    [exercise_plan] = [p for p in plan if p.exercise.id == exercise_id]
+    [exercise_plan] = [p for p in every_plan.exercises(exercise.lesson)
+                       if p.exercise.id == exercise_id]
     for number, (case, expected, folder) in enumerate(
             zip(exercise_plan.cases, exercise_plan.expected, exercise_plan.folders), start=1):
         spec = json.loads((folder / "inputs.json").read_text(encoding="utf-8"))
