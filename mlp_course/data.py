@@ -196,6 +196,11 @@ def _split_indices(y: np.ndarray, test_fraction: float, seed: int | None,
             n_test = min(max(n_test, 1), rows.size - 1)
         test_parts.append(rng.permutation(rows)[:n_test])
     test = np.sort(np.concatenate(test_parts)).astype(np.int64)
+    # classes of one row each can round to an empty side: neither side may be empty
+    if test.size == 0:
+        test = rng.choice(n, size=1).astype(np.int64)
+    elif test.size == n:
+        test = np.sort(np.delete(test, rng.integers(n)))
     train = np.setdiff1d(np.arange(n, dtype=np.int64), test, assume_unique=True)
     return train, test
 
@@ -208,7 +213,8 @@ def train_test_split(X, y, test_fraction: float = 0.2, seed: int | None = 0,
 
     With ``stratify=True`` each class contributes ``round(test_fraction * N_c)``
     of its :math:`N_c` rows to the test set (at least one, and never all of them
-    when it has two or more), so both parts keep the class proportions. Rows
+    when it has two or more), so both parts keep the class proportions. Neither
+    part is ever empty. Rows
     keep their original order inside each part, and the same seed always gives
     the same split.
 

@@ -214,6 +214,14 @@ def test_split_partitions_rows(counts, test_fraction, seed, stratify):
                 assert abs(n_test - test_fraction * n_c) <= max(1, 0.5 + 1e-9)
 
 
+@pytest.mark.parametrize("test_fraction", [0.05, 0.5, 0.95])
+def test_split_of_singleton_classes_has_two_non_empty_sides(test_fraction):
+    # every class has one row: per-class rounding alone would put all rows on one side
+    X, y = np.arange(4.0)[:, None], np.arange(4)
+    X_train, X_test, _, _ = train_test_split(X, y, test_fraction)
+    assert len(X_train) >= 1 and len(X_test) >= 1 and len(X_train) + len(X_test) == 4
+
+
 def test_split_is_stable_for_a_seed():
     X, y = make_spiral(n_per_class=40)
     first = train_test_split(X, y, 0.25, seed=7)
