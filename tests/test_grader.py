@@ -499,14 +499,19 @@ def test_student_id_rule(tmp_path, path, student):
 
 
 def test_folders_are_searched_skipping_checkpoints_and_hidden_folders(tmp_path):
-    for name in ("a.ipynb", "b/01_softmax.ipynb", ".hidden/c.ipynb",
-                 "d/.ipynb_checkpoints/01_softmax-checkpoint.ipynb", "notes.txt"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("{}")
-    found, missing = find_submissions([str(tmp_path), str(tmp_path / "a.ipynb"),
+    root = tmp_path / "submitted"
+    for name in ("a.ipynb", "b/01_softmax.ipynb", "e/homework.ipynb", ".hidden/c.ipynb",
+                 "d/.ipynb_checkpoints/01_softmax-checkpoint.ipynb", "notes.txt",
+                 "f/01_softmax/01_softmax.ipynb"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("{}")
+    found, missing = find_submissions([str(root), str(root / "a.ipynb"),
                                        str(tmp_path / "nowhere")])
-    assert sorted(s.student for s in found) == ["a", "b"]
+    assert sorted(s.student for s in found) == ["a", "b", "e", "f"]
     assert missing == [str(tmp_path / "nowhere")]
+    # one student's folder given by itself
+    found, _ = find_submissions([str(root / "b")])
+    assert [s.student for s in found] == ["b"]
 
 
 @pytest.mark.parametrize("content,problem", [

@@ -6,9 +6,11 @@
         [--timeout S] [--cell-timeout S] [--call-timeout S] [--memory MB]
         [--seed N] [--lang zh|en]
 
-Student ids: ``alice.ipynb`` → ``alice``; a notebook named like a lesson
-(``alice/01_softmax.ipynb``) → the folder holding it. Folders are searched
-recursively for ``*.ipynb``.
+Student ids: folders are searched recursively for ``*.ipynb``; a notebook in
+a subfolder belongs to the subfolder (``submitted/alice/x.ipynb`` → ``alice``),
+one directly in the folder or named on its own to its file name
+(``submitted/bob.ipynb`` → ``bob``), except that a notebook named like a lesson
+(``carol/01_softmax.ipynb``) belongs to the folder that holds it.
 
 Writes ``DIR/gradebook.csv``, ``DIR/gradebook.json`` (with the seed, so a run
 can be repeated exactly) and ``DIR/feedback/<student>.md``. Exit code 0 when
@@ -42,8 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m mlp_course grade",
         description="Grade submitted notebooks into a gradebook / 批量评分作业笔记本，生成成绩册",
-        epilog="Student id: file name (alice.ipynb), or the folder of a notebook named like a "
-               "lesson (alice/01_softmax.ipynb). / 学生编号：文件名；若文件名就是课程名，则取其所在文件夹名。")
+        epilog="Student id: the subfolder a notebook is in (submitted/alice/x.ipynb), else its "
+               "file name (submitted/bob.ipynb); a notebook named like a lesson "
+               "(carol/01_softmax.ipynb) belongs to its folder. / 学生编号：笔记本所在的子文件夹名"
+               "（submitted/alice/x.ipynb）；否则为文件名（submitted/bob.ipynb）；"
+               "若文件名就是课程名（carol/01_softmax.ipynb），则取其所在文件夹名。")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="notebooks or folders of them / 笔记本或其所在文件夹")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR",

@@ -4,14 +4,16 @@
 
 Who a notebook belongs to (the rule the command documents):
 
-* ``alice.ipynb`` belongs to ``alice``: the file name without its extension;
-* a notebook named like a lesson (``01_softmax.ipynb``) belongs to the folder
-  that holds it, so ``alice/01_softmax.ipynb`` is ``alice``'s; folders named
-  like a lesson are skipped on the way up, as in nbgrader's
-  ``submitted/alice/01_softmax/01_softmax.ipynb``;
 * a folder given on the command line is searched for ``*.ipynb`` (recursively,
-  skipping hidden folders and ``.ipynb_checkpoints``) and each notebook is
-  named by the same two rules.
+  skipping hidden folders and ``.ipynb_checkpoints``); a notebook in a
+  subfolder belongs to that subfolder, ``submitted/alice/anything.ipynb`` to
+  ``alice`` (folders named like a lesson are skipped, as in nbgrader's
+  ``submitted/alice/01_softmax/01_softmax.ipynb``);
+* a notebook directly in that folder, or given by itself, belongs to its file
+  name without the extension: ``submitted/bob.ipynb`` is ``bob``'s;
+* except a notebook named like a lesson (``01_softmax.ipynb``): it belongs to
+  the folder that holds it, so ``python -m mlp_course grade carol/`` and
+  ``python -m mlp_course grade carol/01_softmax.ipynb`` both grade ``carol``.
 
 The notebook is read leniently as JSON (a learner may have edited it by hand):
 only code cells' sources and their ``nbgrader`` metadata matter.
@@ -69,9 +71,16 @@ def _lesson_named(name: str) -> bool:
     return name in BY_ID
 
 
-def student_of(path: Path) -> str:
-    """The student a notebook belongs to (see the module docstring)."""
+def student_of(path: Path, root: Path | None = None) -> str:
+    """The student a notebook belongs to (see the module docstring).
+
+    ``root`` is the folder given on the command line that the notebook was found in.
+    """
     path = Path(path)
+    if root is not None:
+        for part in path.relative_to(root).parts[:-1]:
+            if not _lesson_named(part):
+                return part
     if not _lesson_named(path.stem):
         return path.stem
     for folder in path.resolve().parents:
@@ -94,8 +103,9 @@ def find_submissions(arguments: list[str]) -> tuple[list[Submission], list[str]]
         path = Path(argument)
         if path.is_dir():
             paths = sorted(p for p in path.rglob("*.ipynb") if p.is_file() and _wanted(p, path))
+            root = path
         elif path.is_file():
-            paths = [path]
+            paths, root = [path], None
         else:
             missing.append(argument)
             continue
@@ -103,7 +113,7 @@ def find_submissions(arguments: list[str]) -> tuple[list[Submission], list[str]]
             key = notebook.resolve()
             if key not in seen:
                 seen.add(key)
-                found.append(Submission(student=student_of(notebook), path=notebook))
+                found.append(Submission(student=student_of(notebook, root), path=notebook))
     return found, missing
 
 
