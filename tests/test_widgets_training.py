@@ -99,6 +99,15 @@ def test_learning_rate_slider_changes_the_loss_curve(explorer):
     explorer.lr.value = 0.5
 
 
+def test_the_picture_is_redrawn_when_a_control_moves(explorer):
+    before = bytes(explorer.image.value)
+    assert before.startswith(b"\x89PNG")
+    explorer.hidden.value = 2
+    assert bytes(explorer.image.value) != before
+    explorer.hidden.value = 8
+    assert bytes(explorer.image.value) == before
+
+
 def test_data_choice_switches_the_points(explorer):
     spiral_points = explorer.view["X"].copy()
     explorer.data.value = "blobs"

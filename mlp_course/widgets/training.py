@@ -275,13 +275,19 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
 
     Returns an ``ipywidgets.VBox`` with attributes ``hidden``, ``lr``,
     ``epochs``, ``data`` (the controls), ``figure``, ``axes``, ``artists``,
-    ``summary`` and ``view`` (the latest :func:`training_view`).
+    ``image`` (the drawn PNG), ``summary`` and ``view`` (the latest
+    :func:`training_view`).
     """
+    import io
+
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
+    from ..plotting import setup_fonts
+
     _check_choice(hidden, "hidden", HIDDEN_WIDTHS)
+    # before the figure exists: its axes take their fonts when they are created
+    setup_fonts()
     _check_choice(data, "data", DATASETS)
     style = {"description_width": "initial"}
     hidden_slider = widgets.SelectionSlider(
@@ -297,23 +303,25 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
         options=[(text(zh="螺旋", en="spiral"), "spiral"), (text(zh="高斯团", en="blobs"), "blobs")],
         value=data, style={"button_width": "90px"})
     summary = widgets.HTML()
-    figure = Figure(figsize=(10, 3.3), layout="constrained")
+    figure = Figure(figsize=(10, 3.3), dpi=100, layout="constrained")
     axes = figure.subplots(1, 3)
-    output = widgets.Output()
+    # a PNG in an Image widget rather than display() into an Output widget: notebook
+    # runners (nbclient) can stall on Output-widget messages when the CPU is busy
+    image = widgets.Image(format="png", layout=widgets.Layout(width="1000px"))
     box = widgets.VBox([widgets.HBox([widgets.VBox([hidden_slider, lr_slider]),
                                       widgets.VBox([epochs_slider, data_choice])]),
-                        summary, output])
+                        summary, image])
     box.hidden, box.lr, box.epochs, box.data = hidden_slider, lr_slider, epochs_slider, data_choice
-    box.figure, box.axes, box.summary = figure, axes, summary
+    box.figure, box.axes, box.summary, box.image = figure, axes, summary, image
 
     def redraw(change=None):
         box.view = training_view(hidden_slider.value, lr_slider.value, epochs_slider.value,
                                  data_choice.value)
         box.artists = draw_training(axes, box.view)
         summary.value = _summary(box.view)
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        picture = io.BytesIO()
+        figure.savefig(picture, format="png")
+        image.value = picture.getvalue()
 
     for control in (hidden_slider, lr_slider, epochs_slider, data_choice):
         control.observe(redraw, names="value")
