@@ -48,8 +48,12 @@ def one_language(source, lang: str):
     notebook = nbformat.from_dict(source)
     notebook.cells = [cell for cell in notebook.cells
                       if notebooks.cell_lang(cell) in (None, lang)]
+    seen_prose = False
     for cell in notebook.cells:
         cell.metadata.pop("mlp_course", None)
+        seen_prose = seen_prose or cell.cell_type == "markdown"
+        if not seen_prose:  # the set-up cells before the title are not slides
+            cell.metadata.setdefault("slideshow", {"slide_type": "skip"})
     notebook.metadata.pop("widgets", None)
     return notebook
 
