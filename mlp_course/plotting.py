@@ -70,3 +70,8 @@ def label(zh: str, en: str, **fields) -> str:
                   " / No Chinese font found, so plot labels are shown in English.")
         return en.format(**fields) if fields else en
     return text(zh=zh, en=en, **fields)
+
+
+# Figures take their fonts when they are created, so set the fonts as soon as
+# anything that draws imports this module, before any figure exists.
+setup_fonts()

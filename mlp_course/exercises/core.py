@@ -212,12 +212,18 @@ def _snapshot(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return copy.deepcopy(args), copy.deepcopy(kwargs)
 
 
-def _same_inputs(before: tuple, after: tuple) -> bool:
-    for a, b in zip(before, after):
-        if isinstance(a, np.ndarray):
-            if not (isinstance(b, np.ndarray) and a.shape == b.shape
-                    and np.array_equal(a, b, equal_nan=True)):
-                return False
+def _same_inputs(before, after) -> bool:
+    """Whether the learner's function left its inputs as they were (arrays inside
+    lists, tuples and dicts included)."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, (list, tuple)):
+        return (isinstance(after, (list, tuple)) and len(before) == len(after)
+                and all(_same_inputs(a, b) for a, b in zip(before, after)))
+    if isinstance(before, dict):
+        return (isinstance(after, dict) and before.keys() == after.keys()
+                and all(_same_inputs(before[k], after[k]) for k in before))
     return True
 
 
@@ -344,7 +350,7 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
                 text=str(error)[:300]),
                 kind=case.kind, hint=case.hint or exercise.hint,
                 max_points=max_points, cases_run=number)
-        if not _same_inputs(case.args, args):
+        if not (_same_inputs(case.args, args) and _same_inputs(case.kwargs, kwargs)):
             return Outcome(exercise.id, FAILED, Message(
                 zh="❌ {name}：函数修改了传入的数组（原地修改）。请不要改动输入，返回新数组。",
                 en="❌ {name}: your function changed its input array in place. Leave inputs "

@@ -1,0 +1,64 @@
+"""Plots never show missing glyphs: Chinese labels get a CJK font, or fall back to English."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from mlp_course import plotting
+from mlp_course.course import COURSE
+from mlp_course.i18n import language
+
+
+@pytest.fixture
+def fresh_font_state(monkeypatch):
+    monkeypatch.setattr(plotting, "_state", {"font": None, "checked": False, "warned": False})
+
+
+def test_chinese_labels_render_without_missing_glyph_warnings(fresh_font_state):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if plotting.find_cjk_font() is None:
+        pytest.skip("no CJK font installed here (tools/system-deps.sh installs Noto Sans CJK)")
+    with language("zh"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, ax = plt.subplots()
+        ax.set_title(plotting.label(zh="概率 ŷ 与损失 −log p，δ² ∘ σ′", en="x"))
+        ax.plot([-1.0, 1.0])
+        fig.canvas.draw()
+        plt.close(fig)
+
+
+def test_without_a_cjk_font_labels_fall_back_to_english_with_one_notice(
+        fresh_font_state, monkeypatch, capsys):
+    monkeypatch.setattr(plotting, "find_cjk_font", lambda: None)
+    with language("zh"):
+        assert plotting.label(zh="损失", en="loss") == "loss"
+        assert plotting.label(zh="第 {n} 轮", en="epoch {n}", n=3) == "epoch 3"
+    notice = capsys.readouterr().out
+    assert notice.count("没有找到中文字体") == 1 and "No Chinese font" in notice
+    with language("en"):
+        assert plotting.label(zh="损失", en="loss") == "loss"
+
+
+def test_labels_follow_the_language_when_the_font_is_there(fresh_font_state, monkeypatch):
+    monkeypatch.setattr(plotting, "find_cjk_font", lambda: "Noto Sans CJK SC")
+    with language("zh"):
+        assert plotting.label(zh="损失", en="loss") == "损失"
+    with language("en"):
+        assert plotting.label(zh="损失", en="loss") == "loss"
+
+
+@pytest.mark.parametrize("lesson", [l for l in COURSE if l.source.exists()], ids=lambda l: l.id)
+def test_no_saved_output_mentions_a_missing_glyph(lesson):
+    notebook = json.loads(lesson.source.read_text(encoding="utf-8"))
+    for index, cell in enumerate(notebook["cells"]):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) + json.dumps(output.get("data", {}))
+            assert "Glyph" not in text and "missing from font" not in text, \
+                f"{lesson.id} cell {index}: {text[:200]}"
