@@ -233,23 +233,24 @@ def _same_inputs(before, after) -> bool:
 SUSPICIOUS = ("eval", "exec", "__import__", "importlib.import_module", "compile")
 
 
-def dotted_names(source: str) -> set[str]:
-    """Every dotted name a piece of code uses, with import aliases resolved.
-
-    ``import torch.nn.functional as F; F.softmax(x)`` yields
-    ``torch.nn.functional.softmax``; ``from torch import softmax`` yields
-    ``torch.softmax``.
-    """
-    tree = ast.parse(textwrap.dedent(source))
+def aliases_in(tree: ast.AST) -> dict[str, str]:
+    """Names bound by the import statements of a syntax tree: ``F`` → ``torch.nn.functional``."""
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def names_used(tree: ast.AST, aliases: dict[str, str]) -> set[str]:
+    """Every dotted name a syntax tree uses or imports, its first part resolved by ``aliases``."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Attribute, ast.Name)):
@@ -261,9 +262,26 @@ def dotted_names(source: str) -> set[str]:
             if isinstance(current, ast.Name):
                 parts.append(aliases.get(current.id, current.id))
                 names.add(".".join(reversed(parts)))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(aliases.values())
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
     return names
+
+
+def dotted_names(source: str) -> set[str]:
+    """Every dotted name a piece of code uses, with import aliases resolved.
+
+    ``import torch.nn.functional as F; F.softmax(x)`` yields
+    ``torch.nn.functional.softmax``; ``from torch import softmax`` yields
+    ``torch.softmax``.
+    """
+    tree = ast.parse(textwrap.dedent(source))
+    return names_used(tree, aliases_in(tree))
+
+
+def is_forbidden(name: str, forbidden: Sequence[str]) -> bool:
+    return any(name == bad or name.startswith(bad + ".") for bad in forbidden)
 
 
 def find_forbidden(source: str, forbidden: Sequence[str]) -> list[str]:
@@ -278,8 +296,7 @@ def find_forbidden(source: str, forbidden: Sequence[str]) -> list[str]:
         names = dotted_names(source)
     except SyntaxError:
         return []
-    found = sorted({name for name in names for bad in forbidden
-                    if name == bad or name.startswith(bad + ".")})
+    found = sorted({name for name in names if is_forbidden(name, forbidden)})
     found += sorted(name for name in names if name in SUSPICIOUS)
     tree = ast.parse(textwrap.dedent(source))
     for node in ast.walk(tree):

@@ -224,46 +224,20 @@ def python_source(source: str) -> str:
 
 def import_aliases(sources: list[str]) -> dict[str, str]:
     """Names bound by import statements anywhere in the notebook: ``F`` → ``torch.nn.functional``."""
+    from ..exercises.core import aliases_in
+
     aliases: dict[str, str] = {}
     for source in sources:
         try:
             tree = ast.parse(python_source(source))
         except (SyntaxError, ValueError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        aliases[alias.asname] = alias.name
-                    else:
-                        aliases.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for name, target in aliases_in(tree).items():
+            if name != target:
+                aliases[name] = target
+            else:
+                aliases.setdefault(name, target)
     return aliases
-
-
-def _names_used(tree: ast.AST, aliases: dict[str, str]) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Attribute, ast.Name)):
-            parts = []
-            current = node
-            while isinstance(current, ast.Attribute):
-                parts.append(current.attr)
-                current = current.value
-            if isinstance(current, ast.Name):
-                parts.append(aliases.get(current.id, current.id))
-                names.add(".".join(reversed(parts)))
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-    return names
-
-
-def _matches(name: str, forbidden) -> bool:
-    return any(name == bad or name.startswith(bad + ".") for bad in forbidden)
 
 
 def shortcuts_in(source: str | None, forbidden, aliases: dict[str, str]) -> list[str]:
@@ -273,7 +247,7 @@ def shortcuts_in(source: str | None, forbidden, aliases: dict[str, str]) -> list
     ``exec``, ``__import__`` and computed ``getattr``) and, in addition, names
     whose import sits in another cell of the notebook.
     """
-    from ..exercises.core import find_forbidden
+    from ..exercises.core import find_forbidden, is_forbidden, names_used
 
     if not source or not forbidden:
         return []
@@ -291,7 +265,7 @@ def shortcuts_in(source: str | None, forbidden, aliases: dict[str, str]) -> list
     # an import in another cell only explains names this code does not bind itself
     outside = {name: target for name, target in aliases.items()
                if name not in _bound_names(tree)}
-    found.update(name for name in _names_used(tree, outside) if _matches(name, forbidden))
+    found.update(name for name in names_used(tree, outside) if is_forbidden(name, forbidden))
     return sorted(found)
 
 
@@ -323,7 +297,9 @@ def library_object(description: dict, forbidden) -> str | None:
         return None
     qualname = str(description.get("qualname") or "")
     dotted = f"{module}.{qualname}" if qualname else module
-    if _matches(dotted, forbidden) or _matches(module, forbidden) or module == "mlp_course" \
+    from ..exercises.core import is_forbidden
+
+    if is_forbidden(dotted, forbidden) or is_forbidden(module, forbidden) or module == "mlp_course" \
             or module.startswith("mlp_course."):
         return dotted
     return None
