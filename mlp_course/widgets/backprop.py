@@ -24,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from ._figure import figure_png
 from ..activations import activation_backward, activation_forward
 from ..i18n import CourseValueError, Message, text
 from ..probability import one_hot, softmax
@@ -211,7 +212,6 @@ def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
     ``caption`` (HTML), ``figure``, ``axes``, ``artists`` and ``view``.
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     state = {"steps": backprop_steps(X, y, activation)}
@@ -228,7 +228,7 @@ def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
     caption = widgets.HTML()
     figure = Figure(figsize=(11, 5.2), layout="constrained")
     axes = figure.subplots(2, 1, height_ratios=[1.8, 0.8])
-    output = widgets.Output()
+    output = widgets.Image(format="png")  # updated in place; never blocks a runner
     box = widgets.VBox([widgets.HBox([previous, slider, following, chooser]), caption, output])
     box.step, box.previous, box.next, box.activation = slider, previous, following, chooser
     box.caption, box.figure, box.axes = caption, figure, axes
@@ -237,9 +237,7 @@ def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
         box.view = backprop_view(slider.value, state["steps"])
         box.artists = draw_backprop(axes, box.view)
         caption.value = f"<b>{box.view['title']}</b>"
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        output.value = figure_png(figure)
 
     def new_activation(change):
         state["steps"] = backprop_steps(X, y, chooser.value)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ._figure import figure_png
 from ..i18n import CourseValueError, text
 from ..probability import entropy, kl_divergence
 from ..validation import as_float_array, describe
@@ -177,16 +178,6 @@ def summary(view: dict) -> str:
                 kl=_number(view["kl"]), unit=_unit_name(view["unit"]))
 
 
-def _render_png(figure) -> bytes:
-    import io
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
-
-
 def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "nats"):
     """Sliders for two distributions p and q (renormalised), redrawing H(p), H(p, q), KL(p‖q).
 
@@ -241,7 +232,7 @@ def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "na
         box.artists = draw_cross_entropy((ax_bars, ax_sum), view)
         box.view = view
         summary_label.value = summary(view)
-        image.value = _render_png(figure)
+        image.value = figure_png(figure)
 
     for control in (*p_sliders, *q_sliders, unit_buttons):
         control.observe(redraw, names="value")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._figure import figure_png
 from ..activations import activation_forward
 from ..i18n import CourseValueError, text
 from ..probability import softmax
@@ -237,7 +238,6 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     (from :func:`draw_forward`) and ``view`` (the latest :func:`forward_view`).
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     view = forward_view(x, activation, w11)
@@ -260,7 +260,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         en="Changing W1[1,1] only moves the line of hidden unit h1; the other units stay put."))
     figure = Figure(figsize=(11, 3.6), layout="constrained")
     axes = figure.subplots(1, 3, width_ratios=[1.0, 1.1, 1.1])
-    output = widgets.Output()
+    output = widgets.Image(format="png")  # updated in place; never blocks a runner
     box = widgets.VBox([widgets.HBox([widgets.VBox([x1, x2]), widgets.VBox([weight, chooser])]),
                         note, output])
     box.x1, box.x2, box.w11, box.activation = x1, x2, weight, chooser
@@ -269,9 +269,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     def redraw(change=None):
         box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
         box.artists = draw_forward(axes, box.view)
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        output.value = figure_png(figure)
 
     for control in (x1, x2, weight, chooser):
         control.observe(redraw, names="value")

@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 
+from ._figure import figure_png
 from ..i18n import CourseValueError, text
 from ..probability import log_softmax, softmax
 from ..validation import as_float_array, describe
@@ -138,16 +139,6 @@ def summary(view: dict) -> str:
         c=target, g=view["grad"][target], total=float(view["grad"].sum()))
 
 
-def _render_png(figure) -> bytes:
-    import io
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
-
-
 def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.0):
     """Logit sliders and a true-class selector, redrawing ŷ and the gradient ŷ − y.
 
@@ -186,7 +177,7 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
         box.artists = draw_gradient((ax_probs, ax_grad), view)
         box.view = view
         summary_label.value = summary(view)
-        image.value = _render_png(figure)
+        image.value = figure_png(figure)
 
     for control in (*sliders, target_buttons):
         control.observe(redraw, names="value")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._figure import figure_png
 from ..i18n import CourseValueError, text
 from ..validation import describe
 
@@ -113,7 +114,6 @@ def nll_explorer(p_true: float = 0.7):
     ``ax``, ``artists`` and ``view`` (the latest :func:`nll_view`).
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     view = nll_view(p_true)
@@ -126,7 +126,7 @@ def nll_explorer(p_true: float = 0.7):
     summary = widgets.HTML()
     figure = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = figure.add_subplot()
-    output = widgets.Output()
+    output = widgets.Image(format="png")  # updated in place; never blocks a runner
     box = widgets.VBox([slider, summary, output])
     box.slider, box.figure, box.ax = slider, figure, ax
 
@@ -139,9 +139,7 @@ def nll_explorer(p_true: float = 0.7):
             en="loss −log p = {loss:.3f}; if 10 examples all got this p, the likelihood "
                "p¹⁰ = {lik:.3g} and the summed NLL = {total:.3f}.",
             loss=box.view["loss"], lik=box.view["p"] ** 10, total=10 * box.view["loss"])
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        output.value = figure_png(figure)
 
     slider.observe(redraw, names="value")
     redraw()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._figure import figure_png
 from ..i18n import text
 from ..probability import entropy, softmax
 from ..validation import as_float_array, check_positive_number
@@ -107,7 +108,6 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
     learners can read.
     """
     import ipywidgets as widgets
-    from IPython.display import display
     from matplotlib.figure import Figure
 
     view = softmax_view(logits, temperature)
@@ -125,7 +125,7 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
         en="T → 0: towards one-hot (only the largest logit survives); T → ∞: towards uniform."))
     figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = figure.add_subplot()
-    output = widgets.Output()
+    output = widgets.Image(format="png")  # updated in place; never blocks a runner
     readout = widgets.HTML()
     readout.add_class("mlp-softmax-probs")  # the numbers, for screen readers and tests
     box = widgets.VBox([widgets.HBox([widgets.VBox(sliders),
@@ -139,9 +139,7 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
         box.view = softmax_view([slider.value for slider in sliders], temperature_slider.value)
         readout.value = probabilities_html(box.view)
         box.bars = draw_softmax(ax, box.view)
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
+        output.value = figure_png(figure)
 
     for slider in (*sliders, temperature_slider):
         slider.observe(redraw, names="value")

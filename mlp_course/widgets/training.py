@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._figure import figure_png
 from ..i18n import CourseValueError, text
 
 __all__ = ["training_view", "draw_training", "training_explorer", "decision_grid",
@@ -278,7 +279,6 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
     ``image`` (the drawn PNG), ``summary`` and ``view`` (the latest
     :func:`training_view`).
     """
-    import io
 
     import ipywidgets as widgets
     from matplotlib.figure import Figure
@@ -319,9 +319,7 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
                                  data_choice.value)
         box.artists = draw_training(axes, box.view)
         summary.value = _summary(box.view)
-        picture = io.BytesIO()
-        figure.savefig(picture, format="png")
-        image.value = picture.getvalue()
+        image.value = figure_png(figure)
 
     for control in (hidden_slider, lr_slider, epochs_slider, data_choice):
         control.observe(redraw, names="value")
