@@ -39,7 +39,7 @@ def torch_pass(model: MLP, X, y):
     linears = list(sequential)[0::2]
     a = torch.from_numpy(X)
     zs = []
-    for l, module in enumerate(sequential):
+    for module in sequential:
         a = module(a)
         if isinstance(module, torch.nn.Linear):
             a.retain_grad()
@@ -148,7 +148,6 @@ def test_sgd_trajectory_equals_torch(activation, dtype):
     model = MLP(sizes, activation=activation, seed=3, dtype=dtype)
     sequential = model.to_torch()
     optimiser = torch.optim.SGD(sequential.parameters(), lr=0.3)
-    rng = np.random.default_rng(0)
     for step in range(15):
         n = [16, 5, 16, 1, 30][step % 5]    # the batch size changes: buffers must follow
         X, y = batch(sizes, n=n, seed=step, dtype=dtype)
@@ -159,7 +158,6 @@ def test_sgd_trajectory_equals_torch(activation, dtype):
         torch_loss.backward()
         optimiser.step()
         assert loss == pytest.approx(torch_loss.item(), rel=TOLERANCE[dtype]["rtol"] * 10)
-    del rng
     for l, linear in enumerate(list(sequential)[0::2]):
         np.testing.assert_allclose(model.W[l], linear.weight.detach().numpy(),
                                    rtol=TOLERANCE[dtype]["rtol"] * 10,
