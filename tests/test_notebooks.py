@@ -132,3 +132,16 @@ def test_student_notebook_is_one_language_without_answers_or_outputs(lesson, lan
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
     assert not any(f"lang-{other}" in c.metadata.get("tags", []) for c in student.cells)
+
+
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_sources_keep_no_widget_state_and_stay_small(lesson):
+    raw = lesson.source.read_text(encoding="utf-8")
+    notebook = notebooks.read(lesson.source)
+    assert "widgets" not in notebook.metadata, "widget state saved in the notebook"
+    assert "application/vnd.jupyter.widget-state+json" not in raw
+    assert len(raw.encode()) < 2_500_000, f"{lesson.id} is {len(raw) // 1000} kB"
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            for mime, data in output.get("data", {}).items():
+                assert len(str(data)) < 400_000, f"{lesson.id} cell {index}: a {mime} output too large"
