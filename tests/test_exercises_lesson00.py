@@ -10,15 +10,13 @@ from mlp_course.exercises import (FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, ev
                                   get_exercise)
 from mlp_course.exercises.lesson00 import row_mean
 from mlp_course.i18n import language
+from exercise_helpers import verdict
 
 EXERCISE = get_exercise("warmup_mean")
 
 
 def _verdict(fn, seed=0):
-    # evaluated in English: the reason of a mismatch is rendered when it is found
-    with language("en"):
-        outcome = evaluate(EXERCISE, fn, seed=seed)
-        return outcome, outcome.render()
+    return verdict(EXERCISE, fn, seed)
 
 
 @pytest.mark.parametrize("seed", range(5))

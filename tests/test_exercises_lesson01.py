@@ -12,17 +12,13 @@ from hypothesis.extra import numpy as hnp
 from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
 from mlp_course.i18n import language
+from exercise_helpers import verdict as _verdict
 
 SOFTMAX = get_exercise("softmax")
 LOG_SOFTMAX = get_exercise("log_softmax")
 BOTH = [SOFTMAX, LOG_SOFTMAX]
 
 
-def _verdict(exercise, fn, seed=0):
-    # evaluated in English: the reason of a mismatch is rendered when it is found
-    with language("en"):
-        outcome = evaluate(exercise, fn, seed=seed)
-        return outcome, outcome.render()
 
 
 @pytest.mark.parametrize("seed", range(4))

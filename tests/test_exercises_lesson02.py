@@ -11,15 +11,13 @@ from hypothesis import strategies as st
 from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
 from mlp_course.i18n import language
+from exercise_helpers import verdict
 
 EXERCISE = get_exercise("nll_loss")
 
 
 def _verdict(fn, seed=0):
-    # evaluated in English: the reason of a mismatch is rendered when it is found
-    with language("en"):
-        outcome = evaluate(EXERCISE, fn, seed=seed)
-        return outcome, outcome.render()
+    return verdict(EXERCISE, fn, seed)
 
 
 @pytest.mark.parametrize("seed", range(4))

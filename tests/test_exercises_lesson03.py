@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
 from mlp_course.i18n import language
+from exercise_helpers import verdict as _verdict
 
 ENTROPY = get_exercise("entropy")
 CROSS_ENTROPY = get_exercise("cross_entropy")
@@ -19,10 +20,6 @@ BOTH = [ENTROPY, CROSS_ENTROPY]
 CASE_COUNT = {"entropy": 8, "cross_entropy": 13}
 
 
-def _verdict(exercise, fn, seed=0):
-    with language("en"):
-        outcome = evaluate(exercise, fn, seed=seed)
-        return outcome, outcome.render()
 
 
 def _stable_log_softmax(z):

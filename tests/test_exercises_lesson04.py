@@ -14,6 +14,7 @@ from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PAS
                                   get_exercise)
 from mlp_course.exercises.lesson04 import softmax_jacobian
 from mlp_course.i18n import CourseValueError, language
+from exercise_helpers import verdict as _verdict
 
 JACOBIAN = get_exercise("softmax_jacobian")
 CE_GRAD = get_exercise("softmax_ce_grad")
@@ -21,10 +22,6 @@ BOTH = [JACOBIAN, CE_GRAD]
 CASE_COUNT = {"softmax_jacobian": 8, "softmax_ce_grad": 9}
 
 
-def _verdict(exercise, fn, seed=0):
-    with language("en"):
-        outcome = evaluate(exercise, fn, seed=seed)
-        return outcome, outcome.render()
 
 
 def _stable_softmax(z):

@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
 from mlp_course.i18n import language
+from exercise_helpers import verdict as _verdict
 
 LINEAR = get_exercise("linear_forward")
 RELU = get_exercise("relu")
@@ -23,10 +24,6 @@ ACTIVATIONS = [RELU, SIGMOID, TANH]
 CASE_COUNTS = {"linear_forward": 7, "relu": 8, "sigmoid": 8, "tanh": 8, "mlp_forward": 8}
 
 
-def _verdict(exercise, fn, seed=0):
-    with language("en"):
-        outcome = evaluate(exercise, fn, seed=seed)
-        return outcome, outcome.render()
 
 
 def test_all_belong_to_lesson_05():

@@ -12,6 +12,7 @@ from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PAS
                                   get_exercise)
 from mlp_course.exercises.lesson06 import mlp_backward_torch
 from mlp_course.i18n import CourseValueError, language
+from exercise_helpers import verdict as _verdict
 
 OUTPUT_DELTA = get_exercise("output_delta")
 LINEAR_GRADS = get_exercise("linear_grads")
@@ -21,10 +22,6 @@ ALL = [OUTPUT_DELTA, LINEAR_GRADS, HIDDEN_DELTA, MLP_BACKWARD]
 CASE_COUNTS = {"output_delta": 7, "linear_grads": 7, "hidden_delta": 12, "mlp_backward": 8}
 
 
-def _verdict(exercise, fn, seed=0):
-    with language("en"):
-        outcome = evaluate(exercise, fn, seed=seed)
-        return outcome, outcome.render()
 
 
 def _stable_sigmoid(z):
