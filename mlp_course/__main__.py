@@ -1,16 +1,7 @@
-"""Command line: ``python -m mlp_course <command> ...``.
+"""Command line: ``python -m mlp_course [--lang zh|en] <command> ...``.
 
-命令行入口。Commands:
-
-  build [LESSON...] [--check]     generate lessons/zh and lessons/en from solutions/
-  review NOTEBOOK [--pair ID...]  mark zh/en pairs as reviewed side by side
-  drift [LESSON...]               list zh/en pairs changed since their review
-  run-solutions [LESSON...]       execute the source notebooks, saving outputs
-  glossary TERM | --list | ...    look terms up (see `glossary --help`)
-  grade SUBMISSION... --out DIR   auto-grade notebooks into a gradebook
-  slides LESSON [--lang L]        render a lesson as reveal.js slides
-  release --lang L [--out FILE]   pack the student notebooks for a class
-  lab [--lang L] [jupyter args]   open the course in JupyterLab
+命令行入口。The commands and what they do are listed by :func:`usage`, in the
+learner's language.
 """
 
 from __future__ import annotations
@@ -113,6 +104,33 @@ COMMANDS = {
 }
 
 
+def usage() -> str:
+    """The list of commands, in the active language."""
+    return text(
+        zh="""用法：python -m mlp_course [--lang zh|en] <命令> ...
+
+  build [课程...] [--check]        由 solutions/ 生成 lessons/zh 与 lessons/en
+  review 笔记本 [--pair ID...]     标记中英段落对已对照审阅
+  drift [课程...]                  列出审阅后改动过的中英段落对
+  run-solutions [课程...]          运行源笔记本并保存输出
+  glossary 术语 | --list | ...     查术语（见 `glossary --help`）
+  grade 作业... --out 文件夹       批量自动评分，生成成绩册
+  slides 课程 [--lang L]           把一课渲染成 reveal.js 幻灯片
+  release --lang L [--out 文件]    打包发给学生的材料
+  lab [--lang L] [jupyter 参数]    在 JupyterLab 中打开课程""",
+        en="""usage: python -m mlp_course [--lang zh|en] <command> ...
+
+  build [LESSON...] [--check]     generate lessons/zh and lessons/en from solutions/
+  review NOTEBOOK [--pair ID...]  mark zh/en pairs as reviewed side by side
+  drift [LESSON...]               list zh/en pairs changed since their review
+  run-solutions [LESSON...]       execute the source notebooks, saving outputs
+  glossary TERM | --list | ...    look terms up (see `glossary --help`)
+  grade SUBMISSION... --out DIR   auto-grade notebooks into a gradebook
+  slides LESSON [--lang L]        render a lesson as reveal.js slides
+  release --lang L [--out FILE]   pack the student notebooks for a class
+  lab [--lang L] [jupyter args]   open the course in JupyterLab""")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # a global --lang before the command sets the message language for all of them
@@ -120,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         set_language(argv[1])
         argv = argv[2:]
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print(__doc__)
+        if argv and argv[0] not in ("-h", "--help"):
+            print(text(zh="未知命令 {command!r}。", en="Unknown command {command!r}.",
+                       command=argv[0]), file=sys.stderr)
+        print(usage())
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
     command, rest = argv[0], argv[1:]
     if command in ("slides", "release"):
