@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .i18n import CourseTypeError, CourseValueError
+from .validation import check_float_dtype
 
 __all__ = ["make_spiral", "make_blobs", "load_digits", "train_test_split"]
 
@@ -57,19 +58,6 @@ def _check_real(value, name: str, minimum: float = 0.0) -> float:
             en="{name} must be a finite number >= {minimum}, got {got}.",
             name=name, minimum=minimum, got=value)
     return float(value)
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    try:
-        chosen = np.dtype(dtype)
-    except TypeError:
-        chosen = None
-    if chosen is None or chosen.type not in (np.float32, np.float64):
-        raise CourseTypeError(
-            zh="参数 dtype 应为 np.float32 或 np.float64，收到的是 {got!r}。",
-            en="dtype must be np.float32 or np.float64, got {got!r}.",
-            got=dtype)
-    return chosen
 
 
 def _check_seed(seed) -> int | None:
@@ -339,7 +327,7 @@ def load_digits(split: str = "train", normalise: bool = True,
             zh="参数 normalise 应为 True 或 False，收到的是 {got!r}。",
             en="normalise must be True or False, got {got!r}.",
             got=normalise)
-    dtype = _check_float_dtype(dtype)
+    dtype = check_float_dtype(dtype)
 
     arrays = _digits_arrays()
     rows = slice(None) if split == "all" else arrays[f"{split}_index"]

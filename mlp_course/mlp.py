@@ -40,7 +40,8 @@ from .i18n import CourseTypeError, CourseValueError, text
 from .layers import _linear_backward, _linear_forward
 from .losses import _cross_entropy_index
 from .probability import _softmax
-from .validation import as_float_array, as_labels, check_positive_number, describe
+from .validation import (as_float_array, as_labels, check_float_dtype, check_positive_number,
+                         describe)
 
 __all__ = ["MLP"]
 
@@ -80,19 +81,6 @@ def _check_activation(activation) -> str:
             en="activation must be one of 'relu', 'sigmoid' or 'tanh', got {got!r}.",
             got=activation)
     return activation.lower()
-
-
-def _check_dtype(dtype) -> np.dtype:
-    try:
-        chosen = np.dtype(dtype)
-    except TypeError:
-        chosen = None
-    if chosen is None or chosen.type not in (np.float32, np.float64):
-        raise CourseTypeError(
-            zh="参数 dtype 应为 np.float32 或 np.float64，收到的是 {got!r}。",
-            en="dtype must be np.float32 or np.float64, got {got!r}.",
-            got=dtype)
-    return chosen
 
 
 def _check_count(value, name: str, minimum: int = 1) -> int:
@@ -149,7 +137,7 @@ class MLP:
     def __init__(self, sizes, activation: str = "relu", seed: int = 0, dtype=np.float64):
         self.sizes = _check_sizes(sizes)
         self.activation = _check_activation(activation)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_float_dtype(dtype)
         if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) \
                 or seed < 0:
             raise CourseValueError(

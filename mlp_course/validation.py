@@ -446,3 +446,20 @@ def check_fraction(value, name: str) -> float:
             en="{name} must be between 0 and 1 (inclusive), got {got}.",
             name=name, got=number)
     return number
+
+
+def check_float_dtype(dtype) -> np.dtype:
+    """Check that ``dtype`` is float32 or float64 and return it as a numpy dtype.
+
+    检查 ``dtype`` 是否为 float32 或 float64，并返回对应的 numpy dtype。
+    """
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError:
+        chosen = None
+    if chosen is None or chosen.type not in (np.float32, np.float64):
+        raise CourseTypeError(
+            zh="参数 dtype 应为 np.float32 或 np.float64，收到的是 {got!r}。",
+            en="dtype must be np.float32 or np.float64, got {got!r}.",
+            got=dtype)
+    return chosen
