@@ -19,8 +19,6 @@ LOG_SOFTMAX = get_exercise("log_softmax")
 BOTH = [SOFTMAX, LOG_SOFTMAX]
 
 
-
-
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("exercise", BOTH, ids=lambda e: e.id)
 def test_reference_passes(exercise, seed):

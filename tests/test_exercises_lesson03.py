@@ -20,8 +20,6 @@ BOTH = [ENTROPY, CROSS_ENTROPY]
 CASE_COUNT = {"entropy": 8, "cross_entropy": 13}
 
 
-
-
 def _stable_log_softmax(z):
     shifted = z - z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -22,8 +22,6 @@ BOTH = [JACOBIAN, CE_GRAD]
 CASE_COUNT = {"softmax_jacobian": 8, "softmax_ce_grad": 9}
 
 
-
-
 def _stable_softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

@@ -24,8 +24,6 @@ ACTIVATIONS = [RELU, SIGMOID, TANH]
 CASE_COUNTS = {"linear_forward": 7, "relu": 8, "sigmoid": 8, "tanh": 8, "mlp_forward": 8}
 
 
-
-
 def test_all_belong_to_lesson_05():
     assert {exercise.lesson for exercise in ALL} == {"05_mlp_forward"}
 

@@ -22,8 +22,6 @@ ALL = [OUTPUT_DELTA, LINEAR_GRADS, HIDDEN_DELTA, MLP_BACKWARD]
 CASE_COUNTS = {"output_delta": 7, "linear_grads": 7, "hidden_delta": 12, "mlp_backward": 8}
 
 
-
-
 def _stable_sigmoid(z):
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1, e) / (1 + e)

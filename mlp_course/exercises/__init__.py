@@ -21,14 +21,11 @@ __all__ = ["check", "working", "progress", "reference", "Case", "Exercise", "Mis
            "get_exercise", "load_all", "register", "PASSED", "FAILED", "ERROR",
            "NOT_IMPLEMENTED", "FORBIDDEN", "MISSING"]
 
-# exercise id -> the latest outcome in this kernel (for progress())
-_RESULTS: dict[str, Outcome] = {}
-# exercise id -> (the function checked, its outcome), so working() re-checks a new function
+# exercise id -> (the function checked last, its outcome), so working() re-checks a new function
 _CHECKED: dict[str, tuple[Any, Outcome]] = {}
 
 
 def _remember(exercise_id: str, fn: Any, outcome: Outcome) -> None:
-    _RESULTS[exercise_id] = outcome
     _CHECKED[exercise_id] = (fn, outcome)
 
 
