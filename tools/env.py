@@ -65,8 +65,8 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "test":
-        # two workers; a notebook's cells stay together, in order, on one worker
-        parallel = [] if any(a.startswith("-n") for a in rest) else ["-n", "2", "--dist", "loadfile"]
+        # two workers (pyproject's --dist loadfile keeps a notebook's cells on one worker)
+        parallel = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
         return run([str(PYTHON), "-m", "pytest", *parallel, *rest])
     return run([str(PYTHON), "-m", "mlp_course", "lab", *rest])
 
