@@ -64,8 +64,10 @@ def write_settings(lang: str, settings: Path = SETTINGS) -> Path:
         # the course runs offline: no news or update checks that would fail
         ("apputils-extension/notification", {"fetchNews": "false", "checkForUpdates": False}),
         # lessons are short: keep every cell in the page, so find-in-page and
-        # screen readers see the whole lesson
-        ("notebook-extension/tracker", {"windowingMode": "none"}),
+        # screen readers see the whole lesson; start the course's kernel without
+        # asking which one
+        ("notebook-extension/tracker", {"windowingMode": "none",
+                                        "autoStartDefaultKernel": True}),
     ):
         path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)

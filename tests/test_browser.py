@@ -190,7 +190,7 @@ def run_all(page: Page, timeout_s: float = 120):
     position and command, so it works in both interface languages); then wait
     until every code cell has run."""
     try:
-        for attempt in range(3):
+        for attempt in range(4):
             accept_kernel_dialog(page)
             page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
             page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
@@ -198,10 +198,10 @@ def run_all(page: Page, timeout_s: float = 120):
             try:
                 page.page.wait_for_function(
                     """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-                        .some(p => p.textContent.trim() !== '[ ]:')""", timeout=15_000)
+                        .some(p => p.textContent.trim() !== '[ ]:')""", timeout=20_000)
                 break
             except Exception:
-                if attempt == 2:
+                if attempt == 3:
                     raise
         wait_until_all_cells_ran(page, timeout_s)
     except Exception:

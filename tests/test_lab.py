@@ -41,7 +41,8 @@ def test_settings_choose_the_interface_language_and_stay_offline(tmp_path):
         news = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
         assert json.loads(news.read_text()) == {"fetchNews": "false", "checkForUpdates": False}
         tracker = folder / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-        assert json.loads(tracker.read_text()) == {"windowingMode": "none"}
+        assert json.loads(tracker.read_text()) == {"windowingMode": "none",
+                                                   "autoStartDefaultKernel": True}
 
 
 def test_lab_opens_at_the_start_page_with_the_chosen_language():
