@@ -170,8 +170,12 @@ class Page:
 def open_notebook(page: Page, lab: Lab, path: str):
     lab.shut_down_kernels()
     page.page.goto(lab.url(path))
+    wait_for_notebook(page)
+
+
+def wait_for_notebook(page: Page):
     page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    # wait for an idle kernel, so restarting it interrupts nothing in progress
+    # wait until the kernel reports idle, so Run All is not sent to one still starting
     page.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                 state="attached", timeout=60_000)
 
@@ -191,6 +195,11 @@ def run_all(page: Page, timeout_s: float = 120):
     until every code cell has run."""
     try:
         for attempt in range(4):
+            if attempt == 2:
+                # still nothing ran: the page lost its kernel connection; reload it,
+                # as a learner would
+                page.page.reload()
+                wait_for_notebook(page)
             accept_kernel_dialog(page)
             page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
             page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
