@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mlp_course import notebooks  # noqa: E402
-from mlp_course.course import get_lesson  # noqa: E402
+from mlp_course.course import notebooks  # noqa: E402
+from mlp_course.course.syllabus import get_lesson  # noqa: E402
 
 LESSON = get_lesson("01_softmax")
 

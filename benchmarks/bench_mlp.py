@@ -259,8 +259,8 @@ def main(argv=None) -> int:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from mlp_course.data import load_digits as loader
-    from mlp_course.mlp import MLP as model_class
+    from mlp_course.nn.data import load_digits as loader
+    from mlp_course.nn.mlp import MLP as model_class
     np, load_digits, MLP = numpy, loader, model_class
 
     threads, source = blas_threads()

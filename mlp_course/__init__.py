@@ -18,19 +18,19 @@ __version__ = "0.1.0"
 # public name -> submodule that defines it; imported on first use so that
 # `import mlp_course` stays fast and needs numpy only.
 _EXPORTS = {
-    "probability": ["softmax", "log_softmax", "logsumexp", "one_hot", "entropy",
+    "nn.probability": ["softmax", "log_softmax", "logsumexp", "one_hot", "entropy",
                     "kl_divergence"],
-    "losses": ["nll_loss", "cross_entropy", "cross_entropy_grad"],
-    "activations": ["relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh",
+    "nn.losses": ["nll_loss", "cross_entropy", "cross_entropy_grad"],
+    "nn.activations": ["relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh",
                     "tanh_backward", "activation_forward", "activation_backward"],
-    "layers": ["linear_forward", "linear_backward"],
-    "mlp": ["MLP"],
-    "gradcheck": ["numerical_gradient", "rel_error", "gradient_check",
+    "nn.layers": ["linear_forward", "linear_backward"],
+    "nn.mlp": ["MLP"],
+    "nn.gradcheck": ["numerical_gradient", "rel_error", "gradient_check",
                   "GradientCheckResult"],
-    "data": ["make_spiral", "make_blobs", "load_digits", "train_test_split"],
-    "glossary": ["lookup", "glossary_search"],
-    "plotting": ["setup_fonts"],
-    "exercises": ["check", "progress"],
+    "nn.data": ["make_spiral", "make_blobs", "load_digits", "train_test_split"],
+    "course.glossary": ["lookup", "glossary_search"],
+    "course.plotting": ["setup_fonts"],
+    "course.exercises": ["check", "progress"],
 }
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}
 

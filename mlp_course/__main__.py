@@ -20,7 +20,7 @@ def _language_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(argv: list[str]) -> int:
-    from . import notebooks
+    from .course import notebooks
 
     parser = argparse.ArgumentParser(prog="python -m mlp_course build",
                                      description="Generate student notebooks / 生成学生版笔记本")
@@ -42,7 +42,7 @@ def _build(argv: list[str]) -> int:
 
 
 def _review(argv: list[str]) -> int:
-    from . import notebooks
+    from .course import notebooks
 
     parser = argparse.ArgumentParser(prog="python -m mlp_course review",
                                      description="Mark zh/en pairs reviewed / 标记段落对已审阅")
@@ -57,7 +57,7 @@ def _review(argv: list[str]) -> int:
 
 
 def _drift(argv: list[str]) -> int:
-    from . import notebooks
+    from .course import notebooks
 
     parser = argparse.ArgumentParser(prog="python -m mlp_course drift")
     parser.add_argument("lessons", nargs="*")
@@ -73,7 +73,7 @@ def _drift(argv: list[str]) -> int:
 
 
 def _run_solutions(argv: list[str]) -> int:
-    from . import notebooks
+    from .course import notebooks
 
     parser = argparse.ArgumentParser(prog="python -m mlp_course run-solutions")
     parser.add_argument("lessons", nargs="*")
@@ -87,7 +87,7 @@ def _run_solutions(argv: list[str]) -> int:
 
 def _delegate(module: str):
     def run(argv: list[str]) -> int:
-        return importlib.import_module(f"mlp_course.{module}").main(argv)
+        return importlib.import_module(module).main(argv)
     return run
 
 
@@ -96,11 +96,11 @@ COMMANDS = {
     "review": _review,
     "drift": _drift,
     "run-solutions": _run_solutions,
-    "glossary": _delegate("glossary"),
-    "grade": _delegate("grader"),
-    "slides": _delegate("publish"),
-    "release": _delegate("publish"),
-    "lab": _delegate("lab"),
+    "glossary": _delegate("mlp_course.course.syllabus.glossary"),
+    "grade": _delegate("mlp_course.grader"),
+    "slides": _delegate("mlp_course.course.syllabus.publish"),
+    "release": _delegate("mlp_course.course.syllabus.publish"),
+    "lab": _delegate("mlp_course.course.syllabus.lab"),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlp_course.exercises import evaluate
+from mlp_course.course.exercises import evaluate
 from mlp_course.i18n import language
 
 

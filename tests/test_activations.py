@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from mlp_course import CourseTypeError, CourseValueError
-from mlp_course.activations import (BACKWARD, FORWARD, activation_backward, activation_forward,
+from mlp_course.nn.activations import (BACKWARD, FORWARD, activation_backward, activation_forward,
                                     relu, relu_backward, sigmoid, sigmoid_backward, tanh,
                                     tanh_backward)
 
@@ -154,5 +154,5 @@ def test_bad_input(bilingual_error):
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.activations as module
+    import mlp_course.nn.activations as module
     assert run_doctests(module) >= 3

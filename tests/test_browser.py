@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from mlp_course.course import ROOT
-from mlp_course.lab import server_options, write_settings
+from mlp_course.course.syllabus import ROOT
+from mlp_course.course.lab import server_options, write_settings
 
 pytestmark = pytest.mark.browser
 
@@ -335,7 +335,7 @@ def test_a_second_lesson_runs_and_the_glossary_answers(browser, lab):
 
 
 def test_slides_show_their_first_slides(browser, tmp_path):
-    from mlp_course.publish import slides
+    from mlp_course.course.publish import slides
 
     deck = slides("01", "en", tmp_path / "slides")
     context = browser.new_context()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from mlp_course.__main__ import main
-from mlp_course.course import ROOT
+from mlp_course.course.syllabus import ROOT
 
 
 def test_usage_follows_the_language(capsys):

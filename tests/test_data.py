@@ -1,4 +1,4 @@
-"""Tests for mlp_course.data: generated sets, the shipped digits and the split."""
+"""Tests for mlp_course.nn.data: generated sets, the shipped digits and the split."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlp_course import language
-from mlp_course.data import (DIGITS_FILE, load_digits, make_blobs, make_spiral,
+from mlp_course.nn.data import (DIGITS_FILE, load_digits, make_blobs, make_spiral,
                              train_test_split)
 from mlp_course.i18n import CourseTypeError, CourseValueError
 
@@ -177,7 +177,7 @@ def test_digits_bad_arguments(kwargs, argument, error):
 
 
 def test_data_module_imports_only_numpy():
-    code = ("import sys, mlp_course.data as d; d.load_digits(); d.make_spiral();"
+    code = ("import sys, mlp_course.nn.data as d; d.load_digits(); d.make_spiral();"
             "bad = {'sklearn', 'torch', 'matplotlib', 'scipy'} & set(sys.modules);"
             "print(sorted(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -272,5 +272,5 @@ def test_split_float_labels_without_stratify():
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.data as module
+    import mlp_course.nn.data as module
     assert run_doctests(module) >= 4

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_course.course import BY_ID
-from mlp_course.exercises import PASSED, load_all
-from mlp_course.exercises.core import _BROKEN
+from mlp_course.course.syllabus import BY_ID
+from mlp_course.course.exercises import PASSED, load_all
+from mlp_course.course.exercises.core import _BROKEN
 
 from exercise_helpers import verdict
 

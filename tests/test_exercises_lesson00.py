@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from mlp_course.exercises import (FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
+from mlp_course.course.exercises import (FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
-from mlp_course.exercises.lesson00 import row_mean
+from mlp_course.course.exercises.lesson00 import row_mean
 from mlp_course.i18n import language
 from exercise_helpers import verdict
 

@@ -8,9 +8,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
+from mlp_course.course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED, evaluate,
                                   get_exercise)
-from mlp_course.exercises.lesson06 import mlp_backward_torch
+from mlp_course.course.exercises.lesson06 import mlp_backward_torch
 from mlp_course.i18n import CourseValueError, language
 from exercise_helpers import verdict as _verdict
 

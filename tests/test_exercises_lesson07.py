@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlp_course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED,
+from mlp_course.course.exercises import (ERROR, FAILED, FORBIDDEN, NOT_IMPLEMENTED, PASSED,
                                   evaluate, get_exercise)
-from mlp_course.exercises import lesson07
-from mlp_course.exercises.lesson07 import loss_and_grads, sgd_step, train_epoch
+from mlp_course.course.exercises import lesson07
+from mlp_course.course.exercises.lesson07 import loss_and_grads, sgd_step, train_epoch
 from mlp_course.i18n import CourseTypeError, CourseValueError, language
 
 SGD = get_exercise("sgd_step")

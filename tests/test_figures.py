@@ -12,7 +12,7 @@ import torch
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from mlp_course import figures, plotting
+from mlp_course.course import figures, plotting
 from mlp_course.i18n import CourseValueError, language
 
 

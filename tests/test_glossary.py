@@ -1,4 +1,4 @@
-"""Tests for mlp_course/glossary.py, glossary.yaml, GLOSSARY.md and the search widget."""
+"""Tests for mlp_course/course/glossary.py, glossary.yaml, GLOSSARY.md and the search widget."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlp_course import glossary as g
-from mlp_course.course import BY_ID, ROOT
+from mlp_course.course import glossary as g
+from mlp_course.course.syllabus import BY_ID, ROOT
 from mlp_course.i18n import CourseTypeError, CourseValueError, language
 
 GLOSSARY = g.load_glossary()
@@ -334,7 +334,7 @@ def test_load_is_cached_until_the_file_changes(tmp_path):
 
 
 def test_importing_the_glossary_module_does_not_import_yaml():
-    code = ("import sys, mlp_course, mlp_course.glossary; "
+    code = ("import sys, mlp_course, mlp_course.course.glossary; "
             "assert 'yaml' not in sys.modules; "
             "mlp_course.lookup('CE'); assert 'yaml' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -633,7 +633,7 @@ def test_command_line_in_a_subprocess():
 # The notebook search widget
 
 def test_search_results_pure_function():
-    from mlp_course.widgets.glossary import search_results
+    from mlp_course.course.widgets.glossary import search_results
 
     results = search_results("交叉")
     assert results[0]["id"] == "cross_entropy" and results[0]["match"] == "search"
@@ -648,7 +648,7 @@ def test_search_results_pure_function():
 
 
 def test_widget_updates_its_output_as_you_type():
-    from mlp_course.widgets.glossary import glossary_widget
+    from mlp_course.course.widgets.glossary import glossary_widget
 
     with language("zh"):
         box = glossary_widget()

@@ -1,4 +1,4 @@
-"""The lesson lint of mlp_course/glossary.py: lessons must use the glossary's terms.
+"""The lesson lint of mlp_course/course/glossary.py: lessons must use the glossary's terms.
 
 Unit tests run on small notebooks built in memory; the last test lints every
 lesson source that exists under solutions/.
@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mlp_course import glossary as g
-from mlp_course.course import SOLUTIONS
+from mlp_course.course import glossary as g
+from mlp_course.course.syllabus import SOLUTIONS
 from mlp_course.i18n import CourseValueError, language
 
 

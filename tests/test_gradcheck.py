@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from mlp_course import CourseTypeError, CourseValueError, language
-from mlp_course.activations import relu, relu_backward, tanh, tanh_backward
-from mlp_course.gradcheck import GradientCheckResult, gradient_check, numerical_gradient, rel_error
-from mlp_course.layers import linear_backward, linear_forward
-from mlp_course.losses import cross_entropy, cross_entropy_grad
+from mlp_course.nn.activations import relu, relu_backward, tanh, tanh_backward
+from mlp_course.nn.gradcheck import GradientCheckResult, gradient_check, numerical_gradient, rel_error
+from mlp_course.nn.layers import linear_backward, linear_forward
+from mlp_course.nn.losses import cross_entropy, cross_entropy_grad
 
 
 # ---------------------------------------------------------------- numerical_gradient
@@ -202,5 +202,5 @@ def test_gradient_check_bad_input(bilingual_error):
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.gradcheck as module
+    import mlp_course.nn.gradcheck as module
     assert run_doctests(module) >= 3

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from nbformat import v4
 
-from mlp_course import notebooks
-from mlp_course.course import get_lesson
-from mlp_course.exercises import evaluate, get_exercise, progress
-from mlp_course.exercises.core import Case, default_compare, load_all
+from mlp_course.course import notebooks
+from mlp_course.course.syllabus import get_lesson
+from mlp_course.course.exercises import evaluate, get_exercise, progress
+from mlp_course.course.exercises.core import Case, default_compare, load_all
 from mlp_course.grader import main
 from mlp_course.grader.kernel_helper import ExchangeError, Opaque, decode, encode
 from mlp_course.grader.report import feedback, safe_name
@@ -77,7 +77,7 @@ def synthetic_source(lesson_id: str = LESSON.id, solutions: dict = SYNTHETIC_SOL
         cell.metadata["tags"] = [f"lang-{lang}"]
         cells.append(cell)
     cells.append(v4.new_code_cell("import numpy as np\nimport torch\n"
-                                  "from mlp_course.exercises import check, working, progress"))
+                                  "from mlp_course.course.exercises import check, working, progress"))
     for grade_id, source in solutions.items():
         for lang, words in (("zh", "写出函数。"), ("en", "Write the function.")):
             cell = v4.new_markdown_cell(f"{grade_id}: {words}")
@@ -163,8 +163,8 @@ NAIVE = ("import numpy as np\n\ndef softmax(z):\n    e = np.exp(z)\n"
 PATCHES = """
 import numpy as np
 import mlp_course
-import mlp_course.exercises as exercises
-import mlp_course.exercises.core as core
+import mlp_course.course.exercises as exercises
+import mlp_course.course.exercises.core as core
 np.allclose = lambda *a, **k: True
 np.isclose = lambda a, b, **k: np.ones(np.broadcast(a, b).shape, dtype=bool)
 np.array_equal = lambda *a, **k: True
@@ -182,7 +182,7 @@ SHORTCUT_IMPORTS = ("import torch\nimport torch.nn.functional as F\n"
                     "from mlp_course import log_softmax as library_log_softmax\n")
 SHORTCUT_SOFTMAX = "def softmax(z):\n    return F.softmax(torch.from_numpy(z), dim=-1).numpy()\n"
 SHORTCUT_LOG_SOFTMAX = "def log_softmax(z):\n    return library_log_softmax(z)\n"
-DISGUISE = "import mlp_course.probability as hidden\nreference = hidden.log_softmax\n"
+DISGUISE = "import mlp_course.nn.probability as hidden\nreference = hidden.log_softmax\n"
 IN_PLACE = ("import numpy as np\n\ndef softmax(z):\n    z -= z.max(axis=-1, keepdims=True)\n"
             "    np.exp(z, out=z)\n    z /= z.sum(axis=-1, keepdims=True)\n    return z\n")
 
@@ -334,7 +334,7 @@ def test_messages_say_why(graded):
 
     assert "F.softmax" in message("shortcuts", "softmax") or "torch" in message("shortcuts", "softmax")
     assert "mlp_course.log_softmax" in message("shortcuts", "log_softmax")
-    assert "mlp_course.probability" in message("in_place_and_disguised", "log_softmax")
+    assert "mlp_course.nn.probability" in message("in_place_and_disguised", "log_softmax")
     assert "ValueError" in message("raises_and_exits", "softmax")
     assert "SystemExit" in message("raises_and_exits", "log_softmax")
     assert "in place" in message("in_place_and_disguised", "softmax")

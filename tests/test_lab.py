@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from mlp_course import lab
+from mlp_course.course import lab
 
 
 def _lessons(tmp_path, names=("00_start_here.ipynb", "01_softmax.ipynb")):

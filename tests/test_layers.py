@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlp_course import CourseTypeError, CourseValueError
-from mlp_course.gradcheck import gradient_check
-from mlp_course.layers import (LinearCache, _linear_backward, _linear_forward, linear_backward,
+from mlp_course.nn.gradcheck import gradient_check
+from mlp_course.nn.layers import (LinearCache, _linear_backward, _linear_forward, linear_backward,
                                linear_forward)
 
 DTYPES = [np.float64, np.float32]
@@ -141,5 +141,5 @@ def test_backward_errors(bilingual_error):
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.layers as module
+    import mlp_course.nn.layers as module
     assert run_doctests(module) >= 3

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlp_course import CourseTypeError, CourseValueError
-from mlp_course.losses import _cross_entropy_index, cross_entropy, cross_entropy_grad, nll_loss
-from mlp_course.probability import log_softmax, one_hot, softmax
+from mlp_course.nn.losses import _cross_entropy_index, cross_entropy, cross_entropy_grad, nll_loss
+from mlp_course.nn.probability import log_softmax, one_hot, softmax
 
 DTYPES = [np.float64, np.float32]
 REDUCTIONS = ["mean", "sum", "none"]
@@ -414,7 +414,7 @@ def test_nll_loss_rejects_logits_and_probabilities(bilingual_error):
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.losses as module
+    import mlp_course.nn.losses as module
     assert run_doctests(module) >= 3
 
 

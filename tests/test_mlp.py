@@ -1,4 +1,4 @@
-"""Tests for mlp_course.mlp: the MLP against torch.autograd, training, round trips, errors."""
+"""Tests for mlp_course.nn.mlp: the MLP against torch.autograd, training, round trips, errors."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlp_course import language
-from mlp_course.data import make_spiral
+from mlp_course.nn.data import make_spiral
 from mlp_course.i18n import CourseTypeError, CourseValueError
-from mlp_course.mlp import MLP
+from mlp_course.nn.mlp import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
 torch.set_num_threads(1)    # as the shared torch fixture does: tiny tensors, threads only add noise
@@ -566,7 +566,7 @@ def test_errors_are_value_and_type_errors(model):
 # ---------------------------------------------------------------- imports and the benchmark
 
 def test_mlp_imports_only_numpy():
-    code = ("import sys; from mlp_course.mlp import MLP; from mlp_course.data import make_spiral;"
+    code = ("import sys; from mlp_course.nn.mlp import MLP; from mlp_course.nn.data import make_spiral;"
             "X, y = make_spiral(20); m = MLP([2, 8, 3]); m.fit(X, y, epochs=2); m.predict(X);"
             "print(sorted({'torch', 'matplotlib', 'ipywidgets', 'yaml', 'sklearn'}"
             " & set(sys.modules)))")
@@ -606,7 +606,7 @@ def test_divergence_is_explained():
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.mlp as module
+    import mlp_course.nn.mlp as module
     assert run_doctests(module) >= 2
 
 

@@ -7,9 +7,9 @@ import copy
 import nbformat
 import pytest
 
-from mlp_course import notebooks
-from mlp_course.course import COURSE
-from mlp_course.exercises import get_exercise
+from mlp_course.course import notebooks
+from mlp_course.course.syllabus import COURSE
+from mlp_course.course.exercises import get_exercise
 from mlp_course.i18n import language
 
 SOURCES = [lesson for lesson in COURSE if lesson.source.exists()]

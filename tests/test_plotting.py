@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from mlp_course import plotting
-from mlp_course.course import COURSE
+from mlp_course.course import plotting
+from mlp_course.course.syllabus import COURSE
 from mlp_course.i18n import language
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from mlp_course import CourseTypeError, CourseValueError
-from mlp_course.probability import (_log_softmax, _logsumexp, _softmax, entropy,
+from mlp_course.nn.probability import (_log_softmax, _logsumexp, _softmax, entropy,
                                     kl_divergence, log_softmax, logsumexp, one_hot, softmax)
 
 DTYPES = [np.float64, np.float32]
@@ -299,5 +299,5 @@ def test_integer_input_becomes_float64():
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.probability as module
+    import mlp_course.nn.probability as module
     assert run_doctests(module) >= 3

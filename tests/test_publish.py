@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from mlp_course import notebooks, publish
+from mlp_course.course import notebooks, publish
 from mlp_course.__main__ import main
-from mlp_course.course import COURSE, get_lesson
+from mlp_course.course.syllabus import COURSE, get_lesson
 
 
 def _heading(cell) -> str:

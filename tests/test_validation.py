@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlp_course import CourseTypeError, CourseValueError
-from mlp_course.validation import (as_float_array, as_labels, check_axis, check_fraction,
+from mlp_course.nn.validation import (as_float_array, as_labels, check_axis, check_fraction,
                                    check_positive_number, check_probabilities, check_reduction,
                                    check_same_rows, check_same_shape, describe,
                                    probability_tolerance)
@@ -178,7 +178,7 @@ def test_scalar_options(bilingual_error):
 
 
 def test_docstring_examples(run_doctests):
-    import mlp_course.validation as module
+    import mlp_course.nn.validation as module
     assert run_doctests(module) >= 3
 
 

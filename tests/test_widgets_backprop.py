@@ -11,12 +11,12 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from mlp_course import figures, plotting
-from mlp_course.exercises.lesson06 import mlp_backward_torch
+from mlp_course.course import figures, plotting
+from mlp_course.course.exercises.lesson06 import mlp_backward_torch
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.backprop import (DEFAULT_X, DEFAULT_Y, backprop_stepper, backprop_steps,
+from mlp_course.course.widgets.backprop import (DEFAULT_X, DEFAULT_Y, backprop_stepper, backprop_steps,
                                          backprop_view, draw_backprop)
-from mlp_course.widgets.forward import DEFAULT_PARAMETERS
+from mlp_course.course.widgets.forward import DEFAULT_PARAMETERS
 
 NAMES = ["forward", "delta2", "grads2", "dA1", "delta1", "grads1"]
 # step -> {symbol in the step: key of mlp_backward_torch}

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from mlp_course import plotting
+from mlp_course.course import plotting
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.cross_entropy import (cross_entropy_explorer, distributions_view,
+from mlp_course.course.widgets.cross_entropy import (cross_entropy_explorer, distributions_view,
                                               draw_cross_entropy, summary)
 
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from mlp_course import plotting
+from mlp_course.course import plotting
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.forward import (DEFAULT_PARAMETERS, decision_regions, draw_forward,
+from mlp_course.course.widgets.forward import (DEFAULT_PARAMETERS, decision_regions, draw_forward,
                                         forward_explorer, forward_view)
 
 TORCH_ACTIVATION = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from mlp_course import plotting
+from mlp_course.course import plotting
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.gradient import draw_gradient, gradient_explorer, gradient_view, summary
+from mlp_course.course.widgets.gradient import draw_gradient, gradient_explorer, gradient_view, summary
 
 
 def _torch_loss_and_grad(logits, target):

@@ -11,9 +11,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from mlp_course import plotting
+from mlp_course.course import plotting
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.nll import P_MIN, draw_nll, nll_explorer, nll_view
+from mlp_course.course.widgets.nll import P_MIN, draw_nll, nll_explorer, nll_view
 
 
 @pytest.mark.parametrize("p", [P_MIN, 0.01, 0.25, 0.5, 0.9, 1.0])

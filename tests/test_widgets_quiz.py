@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_course.course import BY_ID
+from mlp_course.course.syllabus import BY_ID
 from mlp_course.i18n import CourseTypeError, CourseValueError, language
 from mlp_course.i18n import _fields
-from mlp_course.widgets.quiz import (QUESTIONS, get_question, grade_answer, quiz_markdown,
+from mlp_course.course.widgets.quiz import (QUESTIONS, get_question, grade_answer, quiz_markdown,
                                      quiz_widget)
 
 IDS = [question.id for question in QUESTIONS]

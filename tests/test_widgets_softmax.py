@@ -11,9 +11,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from mlp_course import plotting
+from mlp_course.course import plotting
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.widgets.softmax import draw_softmax, softmax_explorer, softmax_view
+from mlp_course.course.widgets.softmax import draw_softmax, softmax_explorer, softmax_view
 
 
 def _torch_softmax(z, temperature):
@@ -107,7 +107,7 @@ def test_labels_follow_the_language(chinese_font, lang, words):
 
 def test_explorer_shows_the_probabilities_as_text_and_updates_them():
     from mlp_course.i18n import language
-    from mlp_course.widgets.softmax import softmax_explorer
+    from mlp_course.course.widgets.softmax import softmax_explorer
 
     with language("en"):
         box = softmax_explorer(logits=(0.0, 0.0), temperature=1.0)

@@ -11,8 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from mlp_course.i18n import CourseValueError, language
-from mlp_course.mlp import MLP
-from mlp_course.widgets.training import (HIDDEN_WIDTHS, decision_grid, draw_curves,
+from mlp_course.nn.mlp import MLP
+from mlp_course.course.widgets.training import (HIDDEN_WIDTHS, decision_grid, draw_curves,
                                          draw_decision_boundary, draw_training,
                                          training_explorer, training_progress, training_view)
 

@@ -32,8 +32,8 @@ from nbformat import v4
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mlp_course import notebooks  # noqa: E402
-from mlp_course.course import get_lesson  # noqa: E402
+from mlp_course.course import notebooks  # noqa: E402
+from mlp_course.course.syllabus import get_lesson  # noqa: E402
 
 
 def _clean(source: str) -> str:
@@ -92,8 +92,8 @@ class Lesson:
             %matplotlib inline
             import numpy as np
             import matplotlib.pyplot as plt
-            from mlp_course.plotting import setup_fonts, label
-            from mlp_course.exercises import check, working, progress
+            from mlp_course.course.plotting import setup_fonts, label
+            from mlp_course.course.exercises import check, working, progress
             setup_fonts()
             np.set_printoptions(precision=4, suppress=True)
         """) + ("\n" + _clean(extra_imports) if extra_imports else ""))

@@ -123,7 +123,7 @@ def _main(argv: list[str]) -> int:
             return _usage(problem, parser)
     lesson = None
     if args.lesson is not None:
-        from ..course import get_lesson
+        from ..course.syllabus import get_lesson
 
         try:
             lesson = get_lesson(args.lesson).id

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..course import BY_ID
-from ..exercises.core import ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED
+from ..course.syllabus import BY_ID
+from ..course.exercises.core import ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED
 from ..i18n import Message, language, text
 from . import verdict
 from .runner import SubmissionResult

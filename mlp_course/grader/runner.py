@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..exercises.core import Case, Exercise, Outcome, exercises_of, load_all
+from ..course.exercises.core import Case, Exercise, Outcome, exercises_of, load_all
 from ..i18n import Message
 from . import kernel as kernel_module
 from . import verdict

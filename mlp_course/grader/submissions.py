@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course import BY_ID
+from ..course.syllabus import BY_ID
 from ..i18n import Message
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
@@ -224,7 +224,7 @@ def python_source(source: str) -> str:
 
 def import_aliases(sources: list[str]) -> dict[str, str]:
     """Names bound by import statements anywhere in the notebook: ``F`` → ``torch.nn.functional``."""
-    from ..exercises.core import aliases_in
+    from ..course.exercises.core import aliases_in
 
     aliases: dict[str, str] = {}
     for source in sources:
@@ -243,11 +243,11 @@ def import_aliases(sources: list[str]) -> dict[str, str]:
 def shortcuts_in(source: str | None, forbidden, aliases: dict[str, str]) -> list[str]:
     """Forbidden names a piece of code uses, resolving imports made in any cell.
 
-    Uses :func:`mlp_course.exercises.find_forbidden` (which also flags ``eval``,
+    Uses :func:`mlp_course.course.exercises.find_forbidden` (which also flags ``eval``,
     ``exec``, ``__import__`` and computed ``getattr``) and, in addition, names
     whose import sits in another cell of the notebook.
     """
-    from ..exercises.core import find_forbidden, is_forbidden, names_used
+    from ..course.exercises.core import find_forbidden, is_forbidden, names_used
 
     if not source or not forbidden:
         return []
@@ -297,7 +297,7 @@ def library_object(description: dict, forbidden) -> str | None:
         return None
     qualname = str(description.get("qualname") or "")
     dotted = f"{module}.{qualname}" if qualname else module
-    from ..exercises.core import is_forbidden
+    from ..course.exercises.core import is_forbidden
 
     if is_forbidden(dotted, forbidden) or is_forbidden(module, forbidden) or module == "mlp_course" \
             or module.startswith("mlp_course."):

@@ -2,7 +2,7 @@
 
 判定：在评分器自己的进程中，根据学生函数返回的结果作出。
 
-The messages match :func:`mlp_course.exercises.evaluate` (what a learner sees
+The messages match :func:`mlp_course.course.exercises.evaluate` (what a learner sees
 from ``check``), minus the ``detail`` with expected and actual values, which
 a graded student must never see. The grader adds its own statuses for what
 only happens when a whole notebook runs: time-outs, crashed kernels, memory.
@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from ..exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
+from ..course.exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
                               Exercise, Outcome, default_compare)
 from ..i18n import Message
 from .kernel_helper import ExchangeError, decode

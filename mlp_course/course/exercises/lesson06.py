@@ -1,0 +1,477 @@
+r"""Lesson 06 exercises: backpropagation through a two-layer MLP, step by step.
+
+第 06 课练习：逐步实现两层 MLP 的反向传播。
+
+Each step is checked against the matching intermediate gradient of
+``torch.autograd`` (``retain_grad()`` on :math:`Z^1`, :math:`A^1`, :math:`Z^2`),
+as in Karpathy's "backprop ninja": the output error
+:math:`\Delta^2 = (\hat Y - Y)/N` (``output_delta``), the gradients of a
+linear layer from its error and input (``linear_grads``), the hidden error
+:math:`\Delta^1 = (\Delta^2 W^2) \odot f'(Z^1)` (``hidden_delta``) and the
+whole backward pass (``mlp_backward``). Mean reduction throughout, as
+``torch.nn.functional.cross_entropy`` does by default.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...nn import activations, layers, probability
+from ...i18n import CourseValueError, Message
+from .core import Case, Exercise, register
+
+__all__ = ["OUTPUT_DELTA", "LINEAR_GRADS", "HIDDEN_DELTA", "MLP_BACKWARD",
+           "output_delta_reference", "linear_grads_reference", "hidden_delta_reference",
+           "mlp_backward_reference", "mlp_backward_torch"]
+
+LESSON = "06_backprop"
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+_FRAMEWORKS = ("torch", "scipy", "jax", "tensorflow", "sklearn", "keras")
+# The library's own backward pieces would answer the exercise in one call.
+_LIBRARY_BACKWARD = ("mlp_course.linear_backward", "mlp_course.nn.layers.linear_backward",
+                     "mlp_course.activation_backward", "mlp_course.relu_backward",
+                     "mlp_course.sigmoid_backward", "mlp_course.tanh_backward",
+                     "mlp_course.nn.activations.activation_backward",
+                     "mlp_course.cross_entropy_grad", "mlp_course.nn.losses.cross_entropy_grad",
+                     "mlp_course.MLP", "mlp_course.nn.mlp", "MLP")
+
+
+def _check_activation(activation) -> str:
+    if activation not in ACTIVATIONS:
+        raise CourseValueError(
+            zh="参数 activation 应为 'relu'、'sigmoid' 或 'tanh'，收到的是 {got!r}。",
+            en="activation must be 'relu', 'sigmoid' or 'tanh', got {got!r}.",
+            got=activation)
+    return activation
+
+
+# ---------------------------------------------------------------------------
+# References: the library, with the exercises' signatures
+
+def output_delta_reference(Y_hat, y):
+    r"""Error at the logits for mean cross-entropy: :math:`\Delta^2 = (\hat Y - Y) / N`.
+
+    平均交叉熵在 logits 处的误差：:math:`\Delta^2 = (\hat Y - Y) / N`。
+    """
+    Y_hat = np.asarray(Y_hat)
+    Y = probability.one_hot(y, Y_hat.shape[1], dtype=Y_hat.dtype)
+    return (Y_hat - Y) / Y_hat.shape[0]
+
+
+def linear_grads_reference(delta, A_prev):
+    r"""Gradients of a linear layer: :math:`dW = \Delta^\top A`, :math:`db = \sum_n \Delta_n`.
+
+    线性层参数的梯度：:math:`dW = \Delta^\top A`，:math:`db = \sum_n \Delta_n`。
+    """
+    delta, A_prev = np.asarray(delta), np.asarray(A_prev)
+    W = np.zeros((delta.shape[1], A_prev.shape[1]), dtype=A_prev.dtype)
+    b = np.zeros(delta.shape[1], dtype=A_prev.dtype)
+    _, cache = layers.linear_forward(A_prev, W, b)
+    _, dW, db = layers.linear_backward(delta, cache)
+    return dW, db
+
+
+def hidden_delta_reference(W2, delta2, Z1, activation="relu"):
+    r"""Error of the hidden layer: :math:`\Delta^1 = (\Delta^2 W^2) \odot f'(Z^1)`.
+
+    隐藏层误差：:math:`\Delta^1 = (\Delta^2 W^2) \odot f'(Z^1)`。
+    """
+    return activations.activation_backward(_check_activation(activation),
+                                           np.asarray(delta2) @ np.asarray(W2), Z1)
+
+
+def mlp_backward_reference(X, y, W1, b1, W2, b2, activation="relu"):
+    r"""All four gradients of the mean cross-entropy of a two-layer MLP.
+
+    两层 MLP 平均交叉熵损失对四个参数的梯度。
+
+    Returns
+    -------
+    dW1 : (H, D), db1 : (H,), dW2 : (C, H), db2 : (C,)
+    """
+    activation = _check_activation(activation)
+    Z1, cache1 = layers.linear_forward(X, W1, b1)
+    A1 = activations.activation_forward(activation, Z1)
+    Z2, cache2 = layers.linear_forward(A1, W2, b2)
+    delta2 = output_delta_reference(probability.softmax(Z2, axis=1), y)
+    dA1, dW2, db2 = layers.linear_backward(delta2, cache2)
+    delta1 = activations.activation_backward(activation, dA1, Z1)
+    _, dW1, db1 = layers.linear_backward(delta1, cache1)
+    return dW1, db1, dW2, db2
+
+
+# ---------------------------------------------------------------------------
+# Expected values from torch.autograd
+
+def _tensor(array):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _torch_activation(activation: str):
+    import torch
+
+    return {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
+
+
+def mlp_backward_torch(X, y, W1, b1, W2, b2, activation="relu") -> dict:
+    r"""Run the network in PyTorch and return every intermediate and its gradient.
+
+    用 PyTorch 运行同一个网络，返回每个中间量及其梯度（numpy 数组）。
+
+    ``retain_grad()`` keeps :math:`\partial L/\partial Z^1`, :math:`\partial
+    L/\partial A^1` and :math:`\partial L/\partial Z^2`, which autograd would
+    otherwise free: the keys are ``"Z1", "A1", "Z2", "Y_hat", "loss"`` and
+    ``"dZ1", "dA1", "dZ2", "dW1", "db1", "dW2", "db2"``.
+    """
+    import torch
+
+    activation = _check_activation(activation)
+    params = [_tensor(p).clone().requires_grad_() for p in (W1, b1, W2, b2)]
+    tW1, tb1, tW2, tb2 = params
+    Z1 = torch.nn.functional.linear(_tensor(X), tW1, tb1)
+    A1 = _torch_activation(activation)(Z1)
+    Z2 = torch.nn.functional.linear(A1, tW2, tb2)
+    for tensor in (Z1, A1, Z2):
+        tensor.retain_grad()
+    loss = torch.nn.functional.cross_entropy(Z2, _tensor(np.asarray(y, dtype=np.int64)))
+    loss.backward()
+    out = {"Z1": Z1, "A1": A1, "Z2": Z2, "Y_hat": torch.softmax(Z2, dim=1), "loss": loss,
+           "dZ1": Z1.grad, "dA1": A1.grad, "dZ2": Z2.grad, "dW1": tW1.grad, "db1": tb1.grad,
+           "dW2": tW2.grad, "db2": tb2.grad}
+    return {name: value.detach().numpy() for name, value in out.items()}
+
+
+def _expected_output_delta(Y_hat, y):
+    import torch
+
+    # log Ŷ is a valid vector of logits for Ŷ (softmax(log Ŷ) = Ŷ), so the
+    # gradient of cross-entropy at these logits is exactly ∂L/∂Z² of the network.
+    with np.errstate(divide="ignore"):
+        logits = _tensor(np.log(Y_hat)).requires_grad_()
+    loss = torch.nn.functional.cross_entropy(logits, _tensor(np.asarray(y, dtype=np.int64)))
+    loss.backward()
+    return logits.grad.numpy()
+
+
+def _expected_linear_grads(delta, A_prev):
+    import torch
+
+    W = torch.zeros((delta.shape[1], A_prev.shape[1]), dtype=_tensor(A_prev).dtype,
+                    requires_grad=True)
+    b = torch.zeros(delta.shape[1], dtype=W.dtype, requires_grad=True)
+    Z = torch.nn.functional.linear(_tensor(A_prev), W, b)
+    Z.backward(_tensor(delta))
+    return W.grad.numpy(), b.grad.numpy()
+
+
+def _expected_hidden_delta(W2, delta2, Z1, activation="relu"):
+    Z1_t = _tensor(Z1).clone().requires_grad_()
+    Z2 = _torch_activation(activation)(Z1_t) @ _tensor(W2).T
+    Z2.backward(_tensor(delta2))
+    return Z1_t.grad.numpy()
+
+
+def _expected_mlp_backward(X, y, W1, b1, W2, b2, activation="relu"):
+    grads = mlp_backward_torch(X, y, W1, b1, W2, b2, activation)
+    return grads["dW1"], grads["db1"], grads["dW2"], grads["db2"]
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    return probability.softmax(logits, axis=1)
+
+
+def _labels(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    return rng.integers(0, c, size=n).astype(np.int64)
+
+
+def _network(rng: np.random.Generator, n: int, d: int, h: int, c: int, dtype=np.float64,
+             out_scale: float = 1.0):
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = _labels(rng, n, c)
+    W1 = (rng.standard_normal((h, d)) / np.sqrt(d)).astype(dtype)
+    b1 = (rng.standard_normal(h) * 0.5).astype(dtype)
+    W2 = (rng.standard_normal((c, h)) / np.sqrt(h) * out_scale).astype(dtype)
+    b2 = (rng.standard_normal(c) * 0.5).astype(dtype)
+    return X, y, W1, b1, W2, b2
+
+
+_KEEP_DTYPE = Message(
+    zh="保持输入的 dtype：float32 输入应得到 float32 输出。one-hot 矩阵也要用同样的 dtype，"
+       "例如 np.eye(C, dtype=Y_hat.dtype)[y]。",
+    en="Keep the input's dtype: float32 in, float32 out. Build the one-hot matrix in the "
+       "same dtype too, e.g. np.eye(C, dtype=Y_hat.dtype)[y].")
+
+
+# ---------------------------------------------------------------------------
+# output_delta
+
+_DIVIDE_BY_N = Message(
+    zh="损失是批次的平均值 L = (1/N) Σ Lₙ，所以每个样本的误差 ŷₙ − yₙ 都要除以 N。",
+    en="The loss is the batch mean L = (1/N) Σ Lₙ, so every example's error ŷₙ − yₙ is "
+       "divided by N.")
+_ONE_HOT = Message(
+    zh="y 是类别编号 (N,)，不是 one-hot 矩阵；Y_hat − y 会按错误的方式广播。先把 y 变成 "
+       "(N, C) 的 one-hot 矩阵 Y，再算 (Y_hat − Y) / N。",
+    en="y holds class indices (N,), not a one-hot matrix; Y_hat − y broadcasts the wrong way. "
+       "Turn y into an (N, C) one-hot matrix Y first, then compute (Y_hat − Y) / N.")
+
+_DELTA_FORMULA = Message(
+    zh="Δ² = (Ŷ − Y) / N：Y 是由类别编号 y 得到的 (N, C) one-hot 矩阵，N 是批大小"
+       "（损失取的是批次平均）。",
+    en="Δ² = (Ŷ − Y) / N, where Y is the (N, C) one-hot matrix built from the class "
+       "indices y and N is the batch size (the loss is the batch mean).")
+
+
+def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
+    n, c = int(rng.integers(3, 9)), int(rng.integers(2, 7))
+    if n == c:
+        n += 1
+    square = int(rng.integers(3, 7))
+    single = int(rng.integers(2, 6))
+    confident = np.full((4, 5), -1e4)
+    confident[np.arange(4), [0, 2, 0, 3]] = 1e4  # one certain class per row; 3 of 4 wrong
+    return [
+        Case((_softmax_rows(rng.standard_normal((n, c)) * 2), _labels(rng, n, c)), Message(
+            zh="形状随机的一批概率 Ŷ (N, C) 和标签 y (N,)",
+            en="a batch of probabilities Ŷ (N, C) with labels y (N,) of random shape"),
+            hint=_DELTA_FORMULA),
+        Case((_softmax_rows(rng.standard_normal((1, c))), _labels(rng, 1, c)), Message(
+            zh="只有一个样本的批次", en="a batch of one example"), hint=_ONE_HOT),
+        Case((_softmax_rows(rng.standard_normal((square, square))), _labels(rng, square, square)),
+             Message(zh="样本数与类别数相等（N = C）", en="as many examples as classes (N = C)"),
+             hint=_ONE_HOT),
+        Case((_softmax_rows(confident), np.array([1, 2, 0, 4])), Message(
+            zh="极其自信的预测（概率恰好为 0 或 1），大多是错的",
+            en="extremely confident predictions (probabilities exactly 0 or 1), mostly wrong"),
+            hint=_DIVIDE_BY_N),
+        Case((np.ones((single, 1)), np.zeros(single, dtype=np.int64)), Message(
+            zh="只有一个类别（C = 1）", en="a single class (C = 1)"), hint=_ONE_HOT),
+        Case((_softmax_rows(rng.standard_normal((3, 1000)) * 3), _labels(rng, 3, 1000)),
+             Message(zh="很多类别（C = 1000）", en="many classes (C = 1000)"), hint=_ONE_HOT),
+        Case((_softmax_rows(rng.standard_normal((n, c)).astype(np.float32) * 2),
+              _labels(rng, n, c)), Message(zh="float32 的概率", en="float32 probabilities"),
+             hint=_KEEP_DTYPE),
+    ]
+
+
+OUTPUT_DELTA = register(Exercise(
+    id="output_delta",
+    lesson=LESSON,
+    function="output_delta",
+    points=2,
+    title=Message(zh="输出层误差 Δ² = (Ŷ − Y)/N", en="The output error Δ² = (Ŷ − Y)/N"),
+    cases=_output_delta_cases,
+    expected=_expected_output_delta,
+    reference=output_delta_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
+    hint=_DELTA_FORMULA,
+))
+
+
+# ---------------------------------------------------------------------------
+# linear_grads
+
+_SUM_OVER_BATCH = Message(
+    zh="每个样本都贡献一份梯度，要把它们加起来：dW = Δᵀ A（形状 (H_out, H_in)），"
+       "db = Δ 沿批次求和（axis=0）。平均已经包含在 Δ 里（除以过 N），不要再除一次。",
+    en="Every example contributes to the gradient and the contributions add up: dW = Δᵀ A "
+       "(shape (H_out, H_in)), db = Δ summed over the batch (axis=0). The mean is already "
+       "inside Δ (divided by N); do not divide again.")
+_TRANSPOSED_DW = Message(
+    zh="dW 的形状必须和 W 一样，是 (H_out, H_in) = (out_features, in_features)："
+       "dW = delta.T @ A_prev，而不是 A_prev.T @ delta。",
+    en="dW must have the shape of W, (H_out, H_in) = (out_features, in_features): "
+       "dW = delta.T @ A_prev, not A_prev.T @ delta.")
+
+
+def _linear_grads_args(rng, n, h_in, h_out, dtype=np.float64):
+    return (rng.standard_normal((n, h_out)).astype(dtype),
+            rng.standard_normal((n, h_in)).astype(dtype))
+
+
+def _linear_grads_cases(rng: np.random.Generator) -> list[Case]:
+    h_in = int(rng.integers(2, 6))
+    h_out = h_in + int(rng.integers(1, 4))
+    n = h_out + int(rng.integers(1, 5))
+    square = int(rng.integers(3, 6))
+    return [
+        Case(_linear_grads_args(rng, n, h_in, h_out), Message(
+            zh="形状随机的误差 Δ (N, H_out) 和层输入 A (N, H_in)",
+            en="an error Δ (N, H_out) and layer input A (N, H_in) of random shapes"),
+            hint=_SUM_OVER_BATCH),
+        Case(_linear_grads_args(rng, 1, h_in, h_out), Message(
+            zh="只有一个样本的批次", en="a batch of one example"), hint=_TRANSPOSED_DW),
+        Case(_linear_grads_args(rng, square, square, square), Message(
+            zh="N = H_in = H_out（方阵：转置的 dW 形状也对）",
+            en="N = H_in = H_out (square: a transposed dW has the right shape)"),
+            hint=_TRANSPOSED_DW),
+        Case(_linear_grads_args(rng, n, 1, h_out), Message(
+            zh="层输入只有一个特征（H_in = 1）", en="a layer input with one feature (H_in = 1)"),
+            hint=_TRANSPOSED_DW),
+        Case(_linear_grads_args(rng, n, h_in, 1), Message(
+            zh="只有一个输出（H_out = 1）", en="a single output (H_out = 1)"),
+            hint=_SUM_OVER_BATCH),
+        Case(_linear_grads_args(rng, 64, h_in, h_out), Message(
+            zh="较大的批次（N = 64）", en="a larger batch (N = 64)"), hint=_SUM_OVER_BATCH),
+        Case(_linear_grads_args(rng, n, h_in, h_out, dtype=np.float32), Message(
+            zh="float32 的误差和输入", en="float32 error and input"), hint=_KEEP_DTYPE),
+    ]
+
+
+LINEAR_GRADS = register(Exercise(
+    id="linear_grads",
+    lesson=LESSON,
+    function="linear_grads",
+    points=2,
+    title=Message(zh="线性层的参数梯度 dW、db", en="The parameter gradients dW, db of a linear layer"),
+    cases=_linear_grads_cases,
+    expected=_expected_linear_grads,
+    reference=linear_grads_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
+    hint=_SUM_OVER_BATCH,
+))
+
+
+# ---------------------------------------------------------------------------
+# hidden_delta
+
+_HADAMARD = Message(
+    zh="先把误差传回隐藏层 dA¹ = Δ² W²（形状 (N, H)），再逐元素（Hadamard 积）乘以 f′(Z¹)："
+       "ReLU′ = [Z¹ > 0]，σ′ = σ(1 − σ)，tanh′ = 1 − tanh²。",
+    en="First carry the error back to the hidden layer, dA¹ = Δ² W² (shape (N, H)), then "
+       "multiply element by element (Hadamard product) by f′(Z¹): ReLU′ = [Z¹ > 0], "
+       "σ′ = σ(1 − σ), tanh′ = 1 − tanh².")
+_RELU_AT_ZERO = Message(
+    zh="ReLU 在 0 处不可导；PyTorch 约定 ReLU′(0) = 0，所以用 Z¹ > 0，而不是 Z¹ >= 0。",
+    en="ReLU has no derivative at 0; PyTorch takes ReLU′(0) = 0, so use Z¹ > 0, not Z¹ >= 0.")
+_SATURATED = Message(
+    zh="|z| 很大时 σ′ 和 tanh′ 趋于 0。用稳定的 σ（只对 −|z| 求指数）和 1 − tanh²(z)，"
+       "避免 inf/inf = nan。",
+    en="For large |z| both σ′ and tanh′ go to 0. Use a stable σ (exponentiate only −|z|) and "
+       "1 − tanh²(z), so that no inf/inf = nan appears.")
+
+
+def _hidden_args(rng, n, h, c, activation, dtype=np.float64, z_scale=2.0):
+    W2 = (rng.standard_normal((c, h)) / np.sqrt(h)).astype(dtype)
+    delta2 = (rng.standard_normal((n, c)) / n).astype(dtype)
+    Z1 = (rng.standard_normal((n, h)) * z_scale).astype(dtype)
+    return W2, delta2, Z1, activation
+
+
+def _hidden_delta_cases(rng: np.random.Generator) -> list[Case]:
+    h = int(rng.integers(2, 7))
+    c = h + int(rng.integers(1, 3))
+    n = c + int(rng.integers(1, 4))
+    square = int(rng.integers(3, 6))
+    zeros = _hidden_args(rng, n, h, c, "relu")
+    zeros[2].flat[rng.choice(zeros[2].size, size=max(1, zeros[2].size // 3), replace=False)] = 0.0
+    cases = [
+        Case(_hidden_args(rng, n, h, c, name), Message(
+            zh="形状随机的输入，激活函数 {act}", en="inputs of random shape, activation {act}",
+            act=name), hint=_HADAMARD)
+        for name in ACTIVATIONS
+    ]
+    cases += [
+        Case(zeros, Message(zh="ReLU，Z¹ 中有恰好为 0 的元素",
+                            en="ReLU with entries of Z¹ exactly 0"), hint=_RELU_AT_ZERO),
+        Case(_hidden_args(rng, n, h, c, "sigmoid", z_scale=1e4), Message(
+            zh="sigmoid，Z¹ 绝对值约为 10⁴（饱和）",
+            en="sigmoid with |Z¹| about 10⁴ (saturated)"), hint=_SATURATED),
+        Case(_hidden_args(rng, n, h, c, "tanh", z_scale=1e4), Message(
+            zh="tanh，Z¹ 绝对值约为 10⁴（饱和）", en="tanh with |Z¹| about 10⁴ (saturated)"),
+            hint=_SATURATED),
+        Case(_hidden_args(rng, square, square, square, "tanh"), Message(
+            zh="N = H = C（方阵：W² 用错转置不会引起形状报错）",
+            en="N = H = C (square: using W² with the wrong transpose raises no shape error)"),
+            hint=_HADAMARD),
+        Case(_hidden_args(rng, 1, h, c, "relu"), Message(
+            zh="只有一个样本的批次", en="a batch of one example"), hint=_HADAMARD),
+        Case(_hidden_args(rng, n, 1, c, "sigmoid"), Message(
+            zh="只有一个隐藏单元（H = 1）", en="a single hidden unit (H = 1)"), hint=_HADAMARD),
+    ]
+    cases += [
+        Case(_hidden_args(rng, n, h, c, name, dtype=np.float32), Message(
+            zh="float32 的输入，激活函数 {act}", en="float32 inputs, activation {act}", act=name),
+            hint=_KEEP_DTYPE)
+        for name in ACTIVATIONS
+    ]
+    return cases
+
+
+HIDDEN_DELTA = register(Exercise(
+    id="hidden_delta",
+    lesson=LESSON,
+    function="hidden_delta",
+    points=3,
+    title=Message(zh="隐藏层误差 Δ¹ = (Δ² W²) ∘ f′(Z¹)",
+                  en="The hidden error Δ¹ = (Δ² W²) ∘ f′(Z¹)"),
+    cases=_hidden_delta_cases,
+    expected=_expected_hidden_delta,
+    reference=hidden_delta_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
+    hint=_HADAMARD,
+))
+
+
+# ---------------------------------------------------------------------------
+# mlp_backward
+
+_CHAIN = Message(
+    zh="按顺序：前向算出 Z¹、A¹、Z²、Ŷ；Δ² = (Ŷ − Y)/N；dW² = Δ²ᵀA¹，db² = ΣΔ²；"
+       "Δ¹ = (Δ²W²) ∘ f′(Z¹)；dW¹ = Δ¹ᵀX，db¹ = ΣΔ¹。返回 (dW1, db1, dW2, db2)。",
+    en="In order: forward to Z¹, A¹, Z², Ŷ; Δ² = (Ŷ − Y)/N; dW² = Δ²ᵀA¹, db² = ΣΔ²; "
+       "Δ¹ = (Δ²W²) ∘ f′(Z¹); dW¹ = Δ¹ᵀX, db¹ = ΣΔ¹. Return (dW1, db1, dW2, db2).")
+_STABLE_FORWARD = Message(
+    zh="logits 很大时，前向传播中的 softmax 必须先减去每行最大值，否则 exp 溢出得到 nan。",
+    en="With huge logits the forward softmax must subtract each row's maximum first, or "
+       "exp overflows into nan.")
+
+
+def _mlp_backward_cases(rng: np.random.Generator) -> list[Case]:
+    d = int(rng.integers(2, 5))
+    h = d + int(rng.integers(1, 4))
+    c = int(rng.integers(2, 5))
+    n = max(h, c) + int(rng.integers(1, 4))
+    square = int(rng.integers(3, 6))
+    cases = [
+        Case(_network(rng, n, d, h, c) + (name,), Message(
+            zh="形状随机的一批数据，激活函数 {act}", en="a batch of random shape, activation {act}",
+            act=name), hint=_CHAIN)
+        for name in ACTIVATIONS
+    ]
+    cases += [
+        Case(_network(rng, 1, d, h, c) + ("relu",), Message(
+            zh="只有一个样本的批次", en="a batch of one example"), hint=_CHAIN),
+        Case(_network(rng, square, square, square, square) + ("tanh",), Message(
+            zh="N = D = H = C（方阵：转置错误不会引起形状报错）",
+            en="N = D = H = C (square: a wrong transpose raises no shape error)"), hint=_CHAIN),
+        Case(_network(rng, n, d, h, c, out_scale=1e4) + ("relu",), Message(
+            zh="输出层权重极大，logits 约为 ±10⁴", en="huge output weights: logits of about ±10⁴"),
+            hint=_STABLE_FORWARD),
+        Case(_network(rng, n, d, h, 1) + ("sigmoid",), Message(
+            zh="只有一个类别（C = 1，损失恒为 0）", en="a single class (C = 1, the loss is always 0)"),
+            hint=_CHAIN),
+        Case(_network(rng, n, d, h, c, dtype=np.float32) + ("relu",), Message(
+            zh="float32 的数据和参数", en="float32 data and parameters"), hint=_KEEP_DTYPE),
+    ]
+    return cases
+
+
+MLP_BACKWARD = register(Exercise(
+    id="mlp_backward",
+    lesson=LESSON,
+    function="mlp_backward",
+    points=3,
+    title=Message(zh="两层 MLP 的完整反向传播", en="The full backward pass of a two-layer MLP"),
+    cases=_mlp_backward_cases,
+    expected=_expected_mlp_backward,
+    reference=mlp_backward_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
+    hint=_CHAIN,
+))

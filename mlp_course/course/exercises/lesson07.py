@@ -1,0 +1,523 @@
+r"""Lesson 07 exercises: one SGD step, and one epoch of mini-batch SGD, checked against PyTorch.
+
+第 07 课练习：一步随机梯度下降（SGD），以及一整轮（epoch）小批量 SGD，与 PyTorch 对比检查。
+
+The model of this lesson *is* its list of parameters ``[W_1, b_1, W_2, b_2, ...]``
+(``W_l`` of shape (out, in) as in ``torch.nn.Linear``, ReLU between layers,
+softmax cross-entropy on the last layer). Both exercises are pure functions:
+they return new parameters and leave their inputs untouched, so a notebook can
+keep the initial parameters and train the same start again (in PyTorch, with
+another learning rate, ...). The check hands the learner read-only arrays, so
+an in-place update (``p -= lr * g``) is reported as such instead of passing
+silently.
+
+Batch order, fixed so that two implementations can be compared step by step:
+one epoch draws ``order = rng.permutation(N)`` once, then visits
+``order[0:B], order[B:2B], ...``; the last batch may be smaller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ...i18n import CourseTypeError, CourseValueError, Message
+from ...nn.validation import as_float_array, as_labels, check_positive_number, describe
+from .core import Case, Exercise, Mismatch, default_compare, register
+
+__all__ = ["sgd_step", "loss_and_grads", "train_epoch", "SGD_STEP", "TRAIN_EPOCH"]
+
+# Ready-made training loops and optimisers: the exercises are to write them.
+_SHORTCUTS = ("torch", "jax", "tensorflow", "sklearn", "mlp_course.MLP", "mlp_course.nn.mlp")
+
+
+# ---------------------------------------------------------------------------
+# Reference implementations (numpy only)
+
+def _check_params(params, name: str) -> list[np.ndarray]:
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+        raise CourseTypeError(
+            zh="参数 {name} 应为数组组成的列表，如 [W1, b1, W2, b2]，收到的是 {got}。",
+            en="{name} must be a list of arrays such as [W1, b1, W2, b2], got {got}.",
+            name=name, got=describe(params))
+    return [as_float_array(p, f"{name}[{i}]", allow_empty=True) for i, p in enumerate(params)]
+
+
+def sgd_step(params, grads, lr):
+    r"""One step of gradient descent: every parameter moves against its gradient.
+
+    梯度下降的一步：每个参数都沿梯度的反方向移动。
+
+    .. math::  \theta \leftarrow \theta - \eta\, \frac{\partial L}{\partial \theta}
+
+    Returns *new* arrays; ``params`` and ``grads`` are not modified.
+    返回新的数组，不修改 ``params`` 和 ``grads``。
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters, e.g. ``[W1, b1, W2, b2]``.
+    grads : list of ndarray
+        :math:`\partial L / \partial \theta` for each parameter, same shapes and order.
+    lr : float
+        The learning rate :math:`\eta > 0`.
+
+    Returns
+    -------
+    list of ndarray
+        ``[p - lr * g for p, g in zip(params, grads)]``, each of its parameter's dtype.
+
+    Examples
+    --------
+    >>> sgd_step([np.array([1.0, 2.0])], [np.array([0.5, -1.0])], lr=0.1)
+    [array([0.95, 2.1 ])]
+    """
+    params = _check_params(params, "params")
+    grads = _check_params(grads, "grads")
+    lr = check_positive_number(lr, "lr")
+    if len(params) != len(grads):
+        raise CourseValueError(
+            zh="params 有 {n} 个数组，grads 却有 {m} 个：每个参数需要恰好一个梯度。",
+            en="params has {n} arrays but grads has {m}: every parameter needs exactly "
+               "one gradient.",
+            n=len(params), m=len(grads))
+    for i, (p, g) in enumerate(zip(params, grads)):
+        if p.shape != g.shape:
+            raise CourseValueError(
+                zh="grads[{i}] 的形状 {got} 与 params[{i}] 的形状 {want} 不同。",
+                en="grads[{i}] has shape {got}, but params[{i}] has shape {want}.",
+                i=i, got=g.shape, want=p.shape)
+    return [(p - lr * g).astype(p.dtype, copy=False) for p, g in zip(params, grads)]
+
+
+def _relu(z):
+    return np.maximum(z, 0)
+
+
+def _loss_and_grads(params: list[np.ndarray], X: np.ndarray, y: np.ndarray):
+    """Mean cross-entropy of a ReLU MLP and its gradients (no input checks)."""
+    from ...nn.losses import _cross_entropy_index
+
+    weights, biases = params[0::2], params[1::2]
+    L = len(weights)
+    activations, pre_activations = [X], []
+    for l in range(L):
+        z = activations[-1] @ weights[l].T + biases[l]
+        pre_activations.append(z)
+        if l < L - 1:
+            activations.append(_relu(z))
+    loss, delta = _cross_entropy_index(pre_activations[-1], y)
+    grads: list = [None] * (2 * L)
+    for l in reversed(range(L)):
+        grads[2 * l] = delta.T @ activations[l]
+        grads[2 * l + 1] = delta.sum(axis=0)
+        if l > 0:
+            # ReLU passes the gradient only where its input was positive
+            delta = (delta @ weights[l]) * (pre_activations[l - 1] > 0)
+    return float(loss), grads
+
+
+def _check_model(params, X, y):
+    params = _check_params(params, "params")
+    if len(params) < 2 or len(params) % 2:
+        raise CourseValueError(
+            zh="params 应为 [W1, b1, W2, b2, ...]：权重和偏置成对出现，收到 {n} 个数组。",
+            en="params must be [W1, b1, W2, b2, ...], weights and biases in pairs; "
+               "got {n} arrays.",
+            n=len(params))
+    X = as_float_array(X, "X", ndim=2)
+    width = X.shape[1]
+    for l, (W, b) in enumerate(zip(params[0::2], params[1::2])):
+        if W.ndim != 2 or W.shape[1] != width or b.shape != (W.shape[0],):
+            raise CourseValueError(
+                zh="第 {l} 层的形状不衔接：W 应为 (out, {width})、b 应为 (out,)，"
+                   "收到的是 W {W_shape}、b {b_shape}。",
+                en="layer {l} does not fit: W must be (out, {width}) and b (out,), "
+                   "got W {W_shape} and b {b_shape}.",
+                l=l, width=width, W_shape=W.shape, b_shape=b.shape)
+        width = W.shape[0]
+    y = as_labels(y, "y", num_classes=width, n=X.shape[0])
+    dtype = params[0].dtype
+    return [p.astype(dtype, copy=False) for p in params], X.astype(dtype, copy=False), y
+
+
+def loss_and_grads(params, X, y):
+    r"""Mean cross-entropy of a ReLU MLP on a batch, and its gradient for every parameter.
+
+    ReLU 多层感知机在一个批次上的平均交叉熵，以及它对每个参数的梯度。
+
+    .. math::
+        a_0 = X,\; z_l = a_l W_l^\top + b_l,\; a_{l+1} = \mathrm{relu}(z_l),\quad
+        L = -\frac1N \sum_i \log \mathrm{softmax}(z_{\text{last}})_{i, y_i}
+
+    Parameters
+    ----------
+    params : list of ndarray
+        ``[W1, b1, W2, b2, ...]``, ``W_l`` of shape (out, in), ``b_l`` of shape (out,).
+    X : ndarray, shape (N, D)
+    y : ndarray of int, shape (N,), ``0 <= y[i] < C``
+
+    Returns
+    -------
+    loss : float
+    grads : list of ndarray
+        ``[dW1, db1, dW2, db2, ...]`` in the order and shapes of ``params``.
+    """
+    params, X, y = _check_model(params, X, y)
+    return _loss_and_grads(params, X, y)
+
+
+def train_epoch(params, X, y, lr, batch_size, rng):
+    r"""One epoch of mini-batch SGD: shuffle once, then one step per batch.
+
+    一轮（epoch）小批量 SGD：先打乱一次顺序，然后每个批次走一步。
+
+    ``order = rng.permutation(N)``; the batches are ``order[0:B]``,
+    ``order[B:2B]``, ... (the last may be smaller). For each batch: the loss
+    and gradients at the current parameters, then
+    :math:`\theta \leftarrow \theta - \eta\, \nabla_\theta L_{\text{batch}}`.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        ``[W1, b1, W2, b2, ...]``; not modified.
+    X : ndarray, shape (N, D)
+    y : ndarray of int, shape (N,)
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    batch_size : int
+        B, the number of examples per batch.
+    rng : numpy.random.Generator
+        Used once, for the permutation.
+
+    Returns
+    -------
+    params : list of ndarray
+        The parameters after the last step.
+    losses : list of float
+        The loss of every batch, each measured before its step.
+    """
+    params, X, y = _check_model(params, X, y)
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise CourseValueError(
+            zh="参数 batch_size 应为正整数，收到的是 {got!r}。",
+            en="batch_size must be a positive integer, got {got!r}.",
+            got=batch_size)
+    if not isinstance(rng, np.random.Generator):
+        raise CourseTypeError(
+            zh="参数 rng 应为 np.random.Generator（例如 np.random.default_rng(0)），收到的是 {got}。",
+            en="rng must be a np.random.Generator (e.g. np.random.default_rng(0)), got {got}.",
+            got=describe(rng))
+    lr = check_positive_number(lr, "lr")
+    order = rng.permutation(X.shape[0])
+    losses = []
+    for start in range(0, X.shape[0], int(batch_size)):
+        rows = order[start:start + batch_size]
+        loss, grads = _loss_and_grads(params, X[rows], y[rows])
+        losses.append(loss)
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return params, losses
+
+
+# ---------------------------------------------------------------------------
+# Inputs that refuse to be changed in place
+
+class _ReadOnlyOnCopy(np.ndarray):
+    """An array whose (deep) copy is a plain, read-only ndarray.
+
+    The check deep-copies every input before calling the learner's function, so
+    the learner receives read-only arrays: ``p -= lr * g`` then fails loudly
+    ("assignment destination is read-only") instead of silently changing the
+    caller's parameters.
+    """
+
+    def __deepcopy__(self, memo):
+        plain = np.array(self, copy=True)
+        plain.flags.writeable = False
+        return plain
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    return np.asarray(array).view(_ReadOnlyOnCopy)
+
+
+# ---------------------------------------------------------------------------
+# Expected results with PyTorch
+
+def _torch_dtype(array):
+    import torch
+
+    return torch.float32 if np.asarray(array).dtype == np.float32 else torch.float64
+
+
+def _expected_sgd_step(params, grads, lr):
+    import torch
+
+    tensors = [torch.tensor(np.array(p), dtype=_torch_dtype(p)) for p in params]
+    for tensor, g in zip(tensors, grads):
+        _torch_sgd_update(tensor, torch.tensor(np.array(g), dtype=tensor.dtype), lr)
+    return [tensor.numpy() for tensor in tensors]
+
+
+def _torch_sgd_update(tensor, grad, lr: float) -> None:
+    """The update of ``torch.optim.SGD`` (no momentum): ``p.add_(grad, alpha=-lr)``.
+
+    Written out because the first ``torch.optim`` step in a process costs about a
+    second of one-off set-up, too slow for an instant check.
+    """
+    import torch
+
+    with torch.no_grad():
+        tensor.add_(grad, alpha=-lr)
+
+
+def _expected_train_epoch(params, X, y, lr, batch_size, rng):
+    import torch
+    import torch.nn.functional as F
+
+    dtype = _torch_dtype(params[0])
+    tensors = [torch.tensor(np.array(p), dtype=dtype, requires_grad=True) for p in params]
+    inputs = torch.tensor(np.array(X), dtype=dtype)
+    labels = torch.tensor(np.asarray(y), dtype=torch.int64)
+    order = torch.from_numpy(rng.permutation(len(X)))
+    losses = []
+    for start in range(0, len(X), batch_size):
+        rows = order[start:start + batch_size]
+        a = inputs[rows]
+        for l in range(0, len(tensors), 2):
+            a = F.linear(a, tensors[l], tensors[l + 1])
+            if l + 2 < len(tensors):
+                a = torch.relu(a)
+        loss = F.cross_entropy(a, labels[rows])
+        grads = torch.autograd.grad(loss, tensors)
+        for tensor, grad in zip(tensors, grads):
+            _torch_sgd_update(tensor, grad, lr)
+        losses.append(loss.item())
+    return ([tensor.detach().numpy() for tensor in tensors],
+            np.array(losses, dtype=np.asarray(X).dtype))
+
+
+# ---------------------------------------------------------------------------
+# Comparing
+
+def _compare_param_list(got, expected, case, name: str) -> Mismatch | None:
+    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        return Mismatch(Message(
+            zh="{name} 应为 {n} 个数组组成的列表（每个参数一个，顺序与输入相同），实际是 {got}。",
+            en="{name} should be a list of {n} arrays (one per parameter, in the input's "
+               "order), got {got}.",
+            name=name, n=len(expected),
+            got=f"{type(got).__name__} of length {len(got)}"
+            if isinstance(got, (list, tuple)) else describe(got)))
+    for i, (g, e) in enumerate(zip(got, expected)):
+        found = default_compare(g, e, case, where=f"{name}[{i}]: ")
+        if found is not None:
+            return found
+    return None
+
+
+def _compare_sgd_step(got, expected, case) -> Mismatch | None:
+    return _compare_param_list(got, expected, case, "params")
+
+
+def _compare_train_epoch(got, expected, case) -> Mismatch | None:
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        return Mismatch(Message(
+            zh="应返回一对 (params, losses)：训练后的参数列表和每个批次的损失，实际返回了 {got}。",
+            en="should return a pair (params, losses): the trained parameters and every "
+               "batch's loss; got {got}.",
+            got=describe(got)))
+    params, losses = got
+    expected_params, expected_losses = expected
+    try:
+        loss_array = np.asarray(losses, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return Mismatch(Message(
+            zh="losses 应为数字组成的列表（每个批次一个），实际是 {got}。",
+            en="losses should be a list of numbers (one per batch), got {got}.",
+            got=describe(losses)))
+    if loss_array.size != expected_losses.size:
+        return Mismatch(Message(
+            zh="批次数不对：N={n}、batch_size={b} 应有 {want} 个批次损失，实际有 {got} 个。"
+               "最后一个不满的批次也算一个批次。",
+            en="wrong number of batches: N={n} with batch_size={b} gives {want} batch "
+               "losses, got {got}. The last, smaller batch counts too.",
+            n=len(case.args[1]), b=case.args[4], want=expected_losses.size,
+            got=loss_array.size))
+    # losses may come back as Python floats: compare values, not dtypes
+    found = default_compare(loss_array, expected_losses.astype(np.float64),
+                            replace(case, check_dtype=False, rtol=case.rtol or _rtol(expected_losses),
+                                    atol=case.atol or _atol(expected_losses)),
+                            where="losses: ")
+    if found is not None:
+        return found
+    return _compare_param_list(params, expected_params, case, "params")
+
+
+def _rtol(array) -> float:
+    return 1e-4 if np.asarray(array).dtype == np.float32 else 1e-6
+
+
+def _atol(array) -> float:
+    return 1e-5 if np.asarray(array).dtype == np.float32 else 1e-9
+
+
+# ---------------------------------------------------------------------------
+# Cases
+
+_IN_PLACE = Message(
+    zh="返回新的数组：new = [p - lr * g for p, g in zip(params, grads)]。不要写 p -= lr * g——"
+       "那会改动调用者的参数（检查时传入的数组是只读的）。",
+    en="Return new arrays: new = [p - lr * g for p, g in zip(params, grads)]. Do not write "
+       "p -= lr * g: that changes the caller's parameters (the check passes read-only arrays).")
+_DTYPE = Message(
+    zh="保持每个参数的 dtype：float32 的参数减去 lr * g 之后仍是 float32，不要转换成 float64。",
+    en="Keep each parameter's dtype: a float32 parameter minus lr * g stays float32; do not "
+       "convert to float64.")
+_ORDER = Message(
+    zh="一轮开始时只打乱一次：order = rng.permutation(N)，批次依次是 order[0:B]、order[B:2B]……"
+       "每个批次先算损失和梯度，再用 sgd_step 更新；记录的是更新之前的损失。",
+    en="Shuffle once at the start of the epoch: order = rng.permutation(N); the batches are "
+       "order[0:B], order[B:2B], ... For each batch compute the loss and gradients, then update "
+       "with sgd_step; record the loss from before the update.")
+_LAST_BATCH = Message(
+    zh="N 不是 B 的整数倍时，最后一个批次较小（range(0, N, B) 会自动处理），不要丢掉它。",
+    en="When N is not a multiple of B the last batch is smaller (range(0, N, B) handles it); "
+       "do not drop it.")
+
+
+def _mlp_params(rng, sizes, dtype=np.float64, scale: float | None = None):
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / np.sqrt(fan_in) if scale is None else scale
+        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(dtype))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(dtype))
+    return params
+
+
+def _frozen_list(arrays):
+    return [_frozen(a) for a in arrays]
+
+
+def _sgd_cases(rng: np.random.Generator) -> list[Case]:
+    def like(params, scale=1.0):
+        return [(rng.standard_normal(p.shape) * scale).astype(p.dtype) for p in params]
+
+    D, H, C = (int(v) for v in rng.integers(2, 7, size=3))
+    two_layer = _mlp_params(rng, [D, H, C])
+    single = [rng.standard_normal((int(rng.integers(2, 6)), int(rng.integers(2, 6))))]
+    float32 = _mlp_params(rng, [D, H, C], dtype=np.float32)
+    deep = _mlp_params(rng, [D, 5, 4, 3, C])
+    tiny = _mlp_params(rng, [1, 1])
+    large_lr = _mlp_params(rng, [D, C])
+    cases = [
+        (two_layer, like(two_layer), float(rng.uniform(0.01, 1.0)),
+         Message(zh="两层网络的参数 [W1, b1, W2, b2]", en="the parameters of a two-layer "
+                 "network [W1, b1, W2, b2]"), None),
+        (single, like(single), float(rng.uniform(0.01, 1.0)),
+         Message(zh="只有一个参数（一个矩阵）的列表", en="a list with a single parameter "
+                 "(one matrix)"), None),
+        (float32, like(float32), float(rng.uniform(0.01, 1.0)),
+         Message(zh="float32 的参数和梯度", en="float32 parameters and gradients"), _DTYPE),
+        (two_layer, like(two_layer, scale=1e4), 1e-4,
+         Message(zh="巨大的梯度（约 10⁴）配上很小的学习率", en="huge gradients (about 10⁴) "
+                 "with a tiny learning rate"), None),
+        (deep, like(deep), float(rng.uniform(0.01, 1.0)),
+         Message(zh="很多参数（四层网络，8 个数组）", en="many parameters (a four-layer "
+                 "network, 8 arrays)"), None),
+        (tiny, like(tiny), float(rng.uniform(0.01, 1.0)),
+         Message(zh="最小的网络：1×1 的权重和形状 (1,) 的偏置", en="the smallest network: "
+                 "a 1×1 weight and a bias of shape (1,)"), None),
+        (large_lr, like(large_lr), 5.0,
+         Message(zh="较大的学习率（lr = 5）", en="a large learning rate (lr = 5)"), None),
+        (two_layer, [np.zeros_like(p) for p in two_layer], float(rng.uniform(0.01, 1.0)),
+         Message(zh="全为零的梯度（参数应保持不变）", en="all-zero gradients (the parameters "
+                 "must stay as they are)"), None),
+    ]
+    return [Case((_frozen_list(params), _frozen_list(grads), lr), kind, hint=hint)
+            for params, grads, lr, kind, hint in cases]
+
+
+def _labels(rng, n: int, num_classes: int) -> np.ndarray:
+    # every class present when possible, in a random order
+    y = np.arange(n) % num_classes
+    return rng.permutation(y).astype(np.int64)
+
+
+def _train_cases(rng: np.random.Generator) -> list[Case]:
+    from ...nn.data import make_spiral
+
+    def data(n, d, c, dtype=np.float64):
+        return rng.standard_normal((n, d)).astype(dtype), _labels(rng, n, c)
+
+    def generator():
+        return np.random.default_rng(int(rng.integers(2**31)))
+
+    D, H, C = int(rng.integers(2, 6)), int(rng.integers(3, 9)), int(rng.integers(2, 5))
+    X_odd, y_odd = data(int(rng.integers(11, 30)), D, C)
+    while X_odd.shape[0] % 4 == 0:  # keep a smaller last batch
+        X_odd, y_odd = data(int(rng.integers(11, 30)), D, C)
+    X_even, y_even = data(24, D, C)
+    X_one, y_one = data(5, D, C)
+    X_full, y_full = data(12, D, C)
+    X_32, y_32 = data(20, D, C, np.float32)
+    X_spiral, y_spiral = make_spiral(n_per_class=10, num_classes=3,
+                                     seed=int(rng.integers(1000)))
+    rows = [
+        (_mlp_params(rng, [D, H, C]), X_even, y_even, 0.3, 6,
+         Message(zh="N 恰好是 batch_size 的整数倍", en="N is an exact multiple of batch_size"),
+         _ORDER),
+        (_mlp_params(rng, [D, H, C]), X_odd, y_odd, 0.5, 4,
+         Message(zh="N 不是 batch_size 的整数倍（最后一个批次较小）",
+                 en="N is not a multiple of batch_size (a smaller last batch)"), _LAST_BATCH),
+        (_mlp_params(rng, [D, H, C]), X_one, y_one, 0.1, 1,
+         Message(zh="batch_size = 1（每个样本走一步）", en="batch_size = 1 (one step per example)"),
+         _ORDER),
+        (_mlp_params(rng, [D, H, C]), X_full, y_full, 0.5, 64,
+         Message(zh="batch_size 大于 N（整批只走一步）",
+                 en="batch_size larger than N (a single full-batch step)"), _LAST_BATCH),
+        (_mlp_params(rng, [D, C]), X_even, y_even, 0.5, 8,
+         Message(zh="没有隐藏层的网络 [W1, b1]（softmax 回归）",
+                 en="a network without hidden layer [W1, b1] (softmax regression)"), _ORDER),
+        (_mlp_params(rng, [D, H, 5, C]), X_odd, y_odd, 0.2, 5,
+         Message(zh="两个隐藏层的网络", en="a network with two hidden layers"), _ORDER),
+        (_mlp_params(rng, [D, H, C], dtype=np.float32), X_32, y_32, 0.5, 8,
+         Message(zh="float32 的参数和数据", en="float32 parameters and data"), _DTYPE),
+        (_mlp_params(rng, [2, 8, 3]), X_spiral, y_spiral, 1.0, 7,
+         Message(zh="螺旋数据集中的 30 个点", en="30 points of the spiral data set"), _ORDER),
+    ]
+    return [Case((_frozen_list(params), _frozen(X), _frozen(y), lr, batch_size, generator()),
+                 kind, hint=hint)
+            for params, X, y, lr, batch_size, kind, hint in rows]
+
+
+SGD_STEP = register(Exercise(
+    id="sgd_step",
+    lesson="07_training",
+    function="sgd_step",
+    points=1,
+    title=Message(zh="一步梯度下降", en="One step of gradient descent"),
+    cases=_sgd_cases,
+    expected=_expected_sgd_step,
+    reference=sgd_step,
+    forbidden=_SHORTCUTS,
+    hint=_IN_PLACE,
+    compare=_compare_sgd_step,
+))
+
+TRAIN_EPOCH = register(Exercise(
+    id="train_epoch",
+    lesson="07_training",
+    function="train_epoch",
+    points=3,
+    title=Message(zh="一轮小批量 SGD", en="One epoch of mini-batch SGD"),
+    cases=_train_cases,
+    expected=_expected_train_epoch,
+    reference=train_epoch,
+    forbidden=_SHORTCUTS,
+    hint=_ORDER,
+    compare=_compare_train_epoch,
+))
+
