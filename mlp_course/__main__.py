@@ -96,11 +96,11 @@ COMMANDS = {
     "review": _review,
     "drift": _drift,
     "run-solutions": _run_solutions,
-    "glossary": _delegate("mlp_course.course.syllabus.glossary"),
+    "glossary": _delegate("mlp_course.course.glossary"),
     "grade": _delegate("mlp_course.grader"),
-    "slides": _delegate("mlp_course.course.syllabus.publish"),
-    "release": _delegate("mlp_course.course.syllabus.publish"),
-    "lab": _delegate("mlp_course.course.syllabus.lab"),
+    "slides": _delegate("mlp_course.course.publish"),
+    "release": _delegate("mlp_course.course.publish"),
+    "lab": _delegate("mlp_course.course.lab"),
 }
 
 
