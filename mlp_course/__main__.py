@@ -101,6 +101,7 @@ COMMANDS = {
     "slides": _delegate("mlp_course.course.publish"),
     "release": _delegate("mlp_course.course.publish"),
     "lab": _delegate("mlp_course.course.lab"),
+    "student-repo": _delegate("mlp_course.course.student_repo"),
 }
 
 
@@ -117,7 +118,8 @@ def usage() -> str:
   grade 作业... --out 文件夹       批量自动评分，生成成绩册
   slides 课程 [--lang L]           把一课渲染成 reveal.js 幻灯片
   release --lang L [--out 文件]    打包发给学生的材料
-  lab [--lang L] [jupyter 参数]    在 JupyterLab 中打开课程""",
+  lab [--lang L] [jupyter 参数]    在 JupyterLab 中打开课程
+  student-repo --lang L [--out 仓库]  生成不含答案的学生版 git 分支（供 nbgitpuller）""",
         en="""usage: python -m mlp_course [--lang zh|en] <command> ...
 
   build [LESSON...] [--check]     generate lessons/zh and lessons/en from solutions/
@@ -128,7 +130,8 @@ def usage() -> str:
   grade SUBMISSION... --out DIR   auto-grade notebooks into a gradebook
   slides LESSON [--lang L]        render a lesson as reveal.js slides
   release --lang L [--out FILE]   pack the student notebooks for a class
-  lab [--lang L] [jupyter args]   open the course in JupyterLab""")
+  lab [--lang L] [jupyter args]   open the course in JupyterLab
+  student-repo --lang L [--out REPO]  a student-only git branch (for nbgitpuller)""")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("slides", "release"):
         rest = [command, *rest]
     for index, word in enumerate(rest[:-1]):
-        if word == "--lang" and command not in ("slides", "release", "lab", "grade", "glossary"):
+        if word == "--lang" and command not in ("slides", "release", "lab", "grade", "glossary",
+                                                   "student-repo"):
             set_language(rest[index + 1])
     try:
         return COMMANDS[command](rest)
