@@ -44,7 +44,7 @@ def test_release_packs_one_language_with_the_package_and_a_howto(tmp_path):
     assert not any("/lessons/en/" in name or name.startswith("mlp-course-zh/solutions")
                    for name in names)
     for needed in ("requirements.txt", "Makefile", "tools/env.py", "mlp_course/__init__.py",
-                   "glossary.yaml"):
+                   "mlp_course/course/glossary/glossary.yaml"):
         assert f"mlp-course-zh/{needed}" in names
     assert "make lab" in howto and "学生" in howto
 

@@ -102,7 +102,7 @@ HOWTO = {
 """,
 }
 
-RELEASE_FILES = ("requirements.txt", "pyproject.toml", "Makefile", "glossary.yaml",
+RELEASE_FILES = ("requirements.txt", "pyproject.toml", "Makefile",
                  "tools/env.py", "LICENSE")
 
 

@@ -2,7 +2,7 @@
 
 课程的中英术语表：查询、搜索、导出，以及检查课程文本用词的 lint。
 
-The vocabulary lives in ``glossary.yaml`` at the top of the repository (its
+The vocabulary lives in ``glossary.yaml`` next to this module, as package data (its
 schema is documented there). In a notebook::
 
     >>> from mlp_course import lookup, glossary_search
@@ -31,14 +31,16 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .syllabus import BY_ID, COURSE, ROOT
-from ..i18n import (CourseTypeError, CourseValueError, Message, get_language, language,
+from ..syllabus import BY_ID, COURSE, ROOT
+from ...i18n import (CourseTypeError, CourseValueError, Message, get_language, language,
                    text)
 
-GLOSSARY_PATH = ROOT / "glossary.yaml"
+# The vocabulary is package data, so an installed package finds it too.
+GLOSSARY_PATH = Path(str(resources.files(__name__) / "glossary.yaml"))
 MARKDOWN_PATH = ROOT / "GLOSSARY.md"
 EXPORT_COMMAND = "python -m mlp_course glossary --export markdown --output GLOSSARY.md"
 
@@ -1305,7 +1307,7 @@ def lint_lessons(paths: Iterable[str | Path] | None = None) -> list[LintIssue]:
 
     检查所有已存在的课程源笔记本。
     """
-    from .syllabus import SOLUTIONS
+    from ..syllabus import SOLUTIONS
 
     files = sorted(Path(path) for path in paths) if paths is not None \
         else sorted(SOLUTIONS.glob("*.ipynb"))
@@ -1362,8 +1364,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"],
                         help=text(zh="显示语言", en="language of the output"))
     parser.add_argument("--file", metavar="YAML", help=text(
-        zh="使用另一个术语表文件（默认：仓库中的 glossary.yaml）",
-        en="use another glossary file (default: glossary.yaml in the repository)"))
+        zh="使用另一个术语表文件（默认：课程包中的 glossary.yaml）",
+        en="use another glossary file (default: the glossary.yaml in the package)"))
     return parser
 
 
