@@ -8,7 +8,9 @@ Source format (``solutions/NN_id.ipynb``):
   ``lang-en`` and sharing ``metadata.mlp_course.pair``; the Chinese cell keeps
   ``metadata.mlp_course.reviewed = {"zh": hash, "en": hash}``, the fingerprints
   of both texts when the pair was last reviewed together (the drift guard);
-* code cells are shared, unless tagged ``lang-zh`` / ``lang-en``;
+* code cells are shared, unless tagged ``lang-zh`` / ``lang-en``; their comments
+  and docstrings are paired (``# zh: …`` / ``# en: …``, ``[zh]`` / ``[en]``
+  docstring sections, see :mod:`.bilingual_code`) and resolved per language;
 * exercise code sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
   in a cell with nbgrader metadata (``solution: true``); its check cell has
   ``grade: true`` and ``points``.
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from . import bilingual_code
 from .syllabus import COURSE, LESSONS, SOLUTIONS, Lesson, get_lesson
 from ..i18n import LANGUAGES, CourseValueError, Message
 
@@ -212,6 +215,7 @@ def student_notebook(source, lang: str, lesson: Lesson | None = None):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            cell.source = bilingual_code.localize(cell.source, lang)  # `# zh:` / `# en:` pairs
             if nbgrader(cell).get("solution"):
                 cell.source = stub_solutions(cell.source, lang)
         cells.append(cell)
