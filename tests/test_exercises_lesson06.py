@@ -377,3 +377,204 @@ def test_verdict_in_chinese():
     with language("zh"):
         shown = evaluate(OUTPUT_DELTA, output_delta).render()
     assert "数值不对" in shown and "批次平均" in shown
+
+
+# ----------------------------------------------------------------- log_softmax_steps
+
+LOG_SOFTMAX_STEPS = get_exercise("log_softmax_steps")
+DEEP_BACKWARD = get_exercise("deep_backward")
+NEW = [LOG_SOFTMAX_STEPS, DEEP_BACKWARD]
+NEW_CASE_COUNTS = {"log_softmax_steps": 8, "deep_backward": 11}
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("exercise", NEW, ids=lambda e: e.id)
+def test_new_references_pass_with_a_fixed_number_of_cases(exercise, seed):
+    assert exercise.lesson == "06_backprop"
+    outcome, shown = _verdict(exercise, exercise.reference, seed)
+    assert outcome.status == PASSED, shown
+    assert outcome.cases_run == NEW_CASE_COUNTS[exercise.id]
+    assert len(exercise.cases(np.random.default_rng(seed + 10))) == NEW_CASE_COUNTS[exercise.id]
+
+
+@pytest.mark.parametrize("exercise", NEW, ids=lambda e: e.id)
+def test_new_cases_are_described_and_hinted_in_both_languages(exercise):
+    for case in exercise.cases(np.random.default_rng(0)):
+        assert case.kind.render("zh") != case.kind.render("en")
+        assert case.hint is not None and case.hint.render("zh") != case.hint.render("en")
+
+
+def _steps(Z, y, route_max=True):
+    """A hand-written atomic backward pass (independent of the reference)."""
+    N = Z.shape[0]
+    rows = np.arange(N)
+    m = Z.max(axis=1, keepdims=True)
+    S = Z - m
+    E = np.exp(S)
+    s = E.sum(axis=1, keepdims=True)
+    dlogp = np.zeros_like(Z)
+    dlogp[rows, y] = -1 / N
+    dS = dlogp + E / s * (-dlogp.sum(axis=1, keepdims=True))
+    dm = -dS.sum(axis=1, keepdims=True)
+    dZ = dS.copy()
+    if route_max:
+        dZ[rows, Z.argmax(axis=1)] += dm[:, 0]
+    return dlogp, dS, dm, dZ
+
+
+def test_expected_steps_show_a_zero_gradient_at_the_maximum():
+    rng = np.random.default_rng(3)
+    Z, y = rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)
+    dlogp, dS, dm, dZ = get_exercise("log_softmax_steps").expected(Z, y)
+    assert dm.shape == (6, 1) and np.abs(dm).max() < 1e-15
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(dZ, (P - np.eye(4)[y]) / 6, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(dS, dZ, rtol=0, atol=1e-15)
+    for ours, theirs in zip(_steps(Z, y), (dlogp, dS, dm, dZ)):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-15)
+
+
+def test_a_hand_written_atomic_backward_passes():
+    outcome, shown = _verdict(LOG_SOFTMAX_STEPS, lambda Z, y: _steps(Z, y))
+    assert outcome.status == PASSED, shown
+
+
+def test_steps_without_the_mean_fail():
+    def log_softmax_steps(Z, y):
+        return tuple(g * Z.shape[0] for g in _steps(Z, y))
+
+    outcome, shown = _verdict(LOG_SOFTMAX_STEPS, log_softmax_steps)
+    assert outcome.status == FAILED and "values are wrong" in shown
+
+
+def test_steps_forgetting_the_path_through_lse_fail():
+    def log_softmax_steps(Z, y):
+        dlogp, _, _, _ = _steps(Z, y)
+        dm = -dlogp.sum(axis=1, keepdims=True)   # dS = dlogp: the path through lse is lost
+        dZ = dlogp.copy()
+        dZ[np.arange(len(y)), Z.argmax(axis=1)] += dm[:, 0]
+        return dlogp, dlogp, dm, dZ
+
+    outcome, shown = _verdict(LOG_SOFTMAX_STEPS, log_softmax_steps)
+    assert outcome.status == FAILED and "[1]" in shown
+
+
+def test_steps_with_a_flat_dm_fail_on_shape():
+    def log_softmax_steps(Z, y):
+        dlogp, dS, dm, dZ = _steps(Z, y)
+        return dlogp, dS, dm[:, 0], dZ
+
+    outcome, shown = _verdict(LOG_SOFTMAX_STEPS, log_softmax_steps)
+    assert outcome.status == FAILED and "wrong shape" in shown
+
+
+def test_steps_without_the_shift_overflow_to_nan():
+    def log_softmax_steps(Z, y):
+        N = Z.shape[0]
+        rows = np.arange(N)
+        E = np.exp(Z)                                   # no shift: overflows for large logits
+        s = E.sum(axis=1, keepdims=True)
+        dlogp = np.zeros_like(Z)
+        dlogp[rows, y] = -1 / N
+        dS = dlogp + E / s * (1 / N)
+        return dlogp, dS, np.zeros((N, 1), dtype=Z.dtype), dS
+
+    outcome, shown = _verdict(LOG_SOFTMAX_STEPS, log_softmax_steps)
+    assert outcome.status == FAILED and "10⁴" in shown and "nan" in shown
+
+
+def test_steps_with_the_library_softmax_are_forbidden():
+    def log_softmax_steps(Z, y):
+        from mlp_course import softmax
+        P = softmax(Z, axis=1)
+        return P, P, P, P
+
+    outcome, _ = _verdict(LOG_SOFTMAX_STEPS, log_softmax_steps)
+    assert outcome.status == FORBIDDEN
+
+
+# ----------------------------------------------------------------- deep_backward
+
+def _deep(X, y, params, activation="relu", slope=True, mean=True):
+    """A hand-written L-layer backward pass (independent of the reference)."""
+    f = {"relu": lambda z: np.maximum(z, 0), "sigmoid": _stable_sigmoid, "tanh": np.tanh}[activation]
+    weights, biases = params[0::2], params[1::2]
+    inputs, zs, a = [], [], X
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        inputs.append(a)
+        z = a @ W.T + b
+        zs.append(z)
+        a = f(z) if layer < len(weights) - 1 else z
+    P = np.exp(z - z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    delta = (P - np.eye(P.shape[1], dtype=P.dtype)[y]) / (len(y) if mean else 1)
+    grads = [None] * len(params)
+    for layer in reversed(range(len(weights))):
+        grads[2 * layer], grads[2 * layer + 1] = delta.T @ inputs[layer], delta.sum(axis=0)
+        if layer:
+            delta = delta @ weights[layer]
+            if slope:
+                delta = delta * _derivative(activation, zs[layer - 1]).astype(delta.dtype)
+    return grads
+
+
+def test_a_hand_written_deep_backward_passes():
+    outcome, shown = _verdict(DEEP_BACKWARD, _deep)
+    assert outcome.status == PASSED, shown
+
+
+def test_deep_backward_without_the_activation_derivative_fails():
+    outcome, shown = _verdict(DEEP_BACKWARD, lambda *a: _deep(*a, slope=False))
+    assert outcome.status == FAILED and "values are wrong" in shown
+
+
+def test_deep_backward_with_a_sum_loss_fails():
+    outcome, _ = _verdict(DEEP_BACKWARD, lambda *a: _deep(*a, mean=False))
+    assert outcome.status == FAILED
+
+
+def test_deep_backward_with_only_two_layers_fails():
+    def deep_backward(X, y, params, activation="relu"):
+        if len(params) != 4:
+            return [np.zeros_like(p) for p in params]
+        return _deep(X, y, params, activation)
+
+    outcome, _ = _verdict(DEEP_BACKWARD, deep_backward)
+    assert outcome.status == FAILED
+
+
+def test_deep_backward_in_the_wrong_order_is_named():
+    outcome, shown = _verdict(DEEP_BACKWARD, lambda *a: _deep(*a)[::-1])
+    assert outcome.status == FAILED and "grads[0]" in shown
+
+
+def test_deep_backward_with_autograd_is_forbidden():
+    def deep_backward(X, y, params, activation="relu"):
+        import torch
+        tensors = [torch.tensor(p, requires_grad=True) for p in params]
+        return [t.detach().numpy() for t in tensors]
+
+    outcome, _ = _verdict(DEEP_BACKWARD, deep_backward)
+    assert outcome.status == FORBIDDEN
+
+
+def test_deep_backward_reference_equals_mlp_backward_for_two_layers():
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    W1, b1, W2, b2 = rng.standard_normal((4, 3)), rng.standard_normal(4), \
+        rng.standard_normal((3, 4)), rng.standard_normal(3)
+    for activation in ("relu", "sigmoid", "tanh"):
+        deep = DEEP_BACKWARD.reference(X, y, [W1, b1, W2, b2], activation)
+        two = MLP_BACKWARD.reference(X, y, W1, b1, W2, b2, activation)
+        for a, b in zip(deep, two):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("exercise", NEW, ids=lambda e: e.id)
+def test_new_stubs_are_not_implemented(exercise):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    outcome, _ = _verdict(exercise, stub)
+    assert outcome.status == NOT_IMPLEMENTED and outcome.points == 0

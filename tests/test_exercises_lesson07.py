@@ -364,3 +364,134 @@ def test_train_epoch_reduces_the_loss_on_an_easy_problem():
         params, losses = train_epoch(params, X, y, 0.5, 8, rng)
         first = losses[0] if first is None else first
     assert losses[-1] < 0.1 * first
+
+
+# ------------------------------------------------------------------ L2 regularisation
+
+L2 = get_exercise("l2_loss_and_grads")
+EARLY = get_exercise("fit_early_stopping")
+
+
+@pytest.mark.parametrize("exercise", [L2, EARLY], ids=lambda e: e.id)
+@pytest.mark.parametrize("seed", [0, 5])
+def test_new_references_pass(exercise, seed):
+    assert exercise.lesson == "07_training"
+    outcome = evaluate(exercise, exercise.reference, seed=seed)
+    assert outcome.status == PASSED, rendered(outcome)
+    counts = {len(exercise.cases(np.random.default_rng(s))) for s in range(4)}
+    assert counts == {7}
+    for case in exercise.cases(np.random.default_rng(seed)):
+        assert case.kind.zh != case.kind.en and case.hint is not None
+
+
+def _l2(params, X, y, lam, decay_biases=False, factor=0.5):
+    loss, grads = loss_and_grads(params, X, y)
+    decayed = range(len(params)) if decay_biases else range(0, len(params), 2)
+    loss += factor * lam * sum(float(np.sum(params[i] ** 2)) for i in decayed)
+    grads = [g + 2 * factor * lam * p if i in decayed else g
+             for i, (p, g) in enumerate(zip(params, grads))]
+    return loss, [g.astype(p.dtype) for p, g in zip(params, grads)]
+
+
+def test_l2_written_by_hand_passes():
+    assert run(L2, _l2).status == PASSED
+
+
+def test_l2_decaying_the_biases_fails_with_the_bias_hint():
+    outcome = run(L2, lambda *a: _l2(*a, decay_biases=True))
+    assert outcome.status == FAILED and "Biases are not penalised" in rendered(outcome)
+
+
+def test_l2_with_lambda_instead_of_half_lambda_fails():
+    outcome = run(L2, lambda *a: _l2(*a, factor=1.0))
+    assert outcome.status == FAILED and "values are wrong" in rendered(outcome)
+
+
+def test_l2_gradient_without_the_penalty_fails():
+    def l2_loss_and_grads(params, X, y, lam):
+        loss, grads = loss_and_grads(params, X, y)
+        return loss + 0.5 * lam * sum(float(np.sum(W ** 2)) for W in params[0::2]), grads
+
+    outcome = run(L2, l2_loss_and_grads)
+    assert outcome.status == FAILED and "grads[0]" in rendered(outcome)
+
+
+def test_l2_gradient_is_what_torch_sgd_weight_decay_adds():
+    """SGD(weight_decay=λ) on the weights (biases in a group with 0) takes the same step."""
+    import torch
+
+    rng = np.random.default_rng(11)
+    params = lesson07._mlp_params(rng, [3, 5, 4])
+    X, y = rng.standard_normal((9, 3)), rng.integers(0, 4, 9)
+    lam, lr = 0.3, 0.7
+    _, grads = lesson07.l2_loss_and_grads(params, X, y, lam)
+    ours = sgd_step(params, grads, lr)
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    optimiser = torch.optim.SGD([{"params": tensors[0::2], "weight_decay": lam},
+                                 {"params": tensors[1::2], "weight_decay": 0.0}], lr=lr)
+    loss = torch.nn.functional.cross_entropy(lesson07._forward_torch(tensors, torch.tensor(X)),
+                                             torch.tensor(y))
+    loss.backward()
+    optimiser.step()
+    for a, t in zip(ours, tensors):
+        np.testing.assert_allclose(a, t.detach().numpy(), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_l2_rejects_a_negative_lambda(lang):
+    params = lesson07._mlp_params(np.random.default_rng(0), [2, 3])
+    with language(lang), pytest.raises(CourseValueError, match="lam"):
+        lesson07.l2_loss_and_grads(params, np.ones((2, 2)), [0, 1], -1.0)
+
+
+# ------------------------------------------------------------------ early stopping
+
+def _early(params, X_train, y_train, X_val, y_val, lr, batch_size, max_epochs, patience, rng,
+           keep_last=False, ties_improve=False, off_by_one=False):
+    best_loss, best_epoch, best_params, val_losses = np.inf, 0, params, []
+    for epoch in range(1, max_epochs + 1):
+        params, _ = train_epoch(params, X_train, y_train, lr, batch_size, rng)
+        val = loss_and_grads(params, X_val, y_val)[0]
+        val_losses.append(val)
+        if val < best_loss or (ties_improve and val == best_loss):
+            best_loss, best_epoch, best_params = val, epoch, params
+        elif epoch - best_epoch >= patience + (1 if off_by_one else 0):
+            break
+    return (params if keep_last else best_params), val_losses, best_epoch
+
+
+def test_early_stopping_written_by_hand_passes():
+    assert run(EARLY, _early).status == PASSED
+
+
+def test_early_stopping_returning_the_last_parameters_fails():
+    outcome = run(EARLY, lambda *a: _early(*a, keep_last=True))
+    assert outcome.status == FAILED and "best_params" in rendered(outcome)
+
+
+def test_early_stopping_that_counts_ties_as_improvements_fails():
+    outcome = run(EARLY, lambda *a: _early(*a, ties_improve=True))
+    assert outcome.status == FAILED and "<=" in rendered(outcome)
+
+
+def test_early_stopping_waiting_one_epoch_too_long_fails_on_the_epoch_count():
+    outcome = run(EARLY, lambda *a: _early(*a, off_by_one=True))
+    assert outcome.status == FAILED and "wrong number of epochs" in rendered(outcome)
+
+
+def test_early_stopping_cases_really_stop_early_and_run_to_the_end():
+    stopped, ran_out = False, False
+    for case in EARLY.cases(np.random.default_rng(0)):
+        _, losses, best = EARLY.expected(*copy.deepcopy(case.args))
+        max_epochs = case.args[7]
+        stopped |= len(losses) < max_epochs and best < len(losses)
+        ran_out |= len(losses) == max_epochs
+    assert stopped and ran_out
+
+
+def test_early_stopping_with_torch_is_forbidden():
+    def fit_early_stopping(*args):
+        import torch  # noqa: F401
+        return _early(*args)
+
+    assert run(EARLY, fit_early_stopping).status == FORBIDDEN

@@ -22,7 +22,8 @@ from .core import Case, Exercise, register
 
 __all__ = ["OUTPUT_DELTA", "LINEAR_GRADS", "HIDDEN_DELTA", "MLP_BACKWARD",
            "output_delta_reference", "linear_grads_reference", "hidden_delta_reference",
-           "mlp_backward_reference", "mlp_backward_torch"]
+           "mlp_backward_reference", "mlp_backward_torch", "LOG_SOFTMAX_STEPS", "DEEP_BACKWARD",
+           "log_softmax_steps_reference", "deep_backward_reference"]
 
 LESSON = "06_backprop"
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
@@ -474,4 +475,275 @@ MLP_BACKWARD = register(Exercise(
     reference=mlp_backward_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
     hint=_CHAIN,
+))
+
+
+# ---------------------------------------------------------------------------
+# log_softmax_steps: backpropagation through the stable log-softmax, one atom at a time
+
+def log_softmax_steps_reference(Z, y):
+    r"""Every intermediate gradient of the mean cross-entropy computed by the stable log-softmax.
+
+    稳定 log-softmax 计算出的平均交叉熵：逐个原子运算反向传播，返回每个中间梯度。
+
+    The forward pass is ``m = max(Z, axis=1, keepdims=True)``, ``S = Z − m``,
+    ``E = exp(S)``, ``s = ΣE`` (per row), ``lse = log s``, ``logp = S − lse``,
+    ``L = −mean(logp[n, y_n])``. Returns ``(dlogp, dS, dm, dZ)`` with the shapes of
+    ``logp`` (N, C), ``S`` (N, C), ``m`` (N, 1) and ``Z`` (N, C).
+    """
+    Z = np.asarray(Z)
+    N = Z.shape[0]
+    rows = np.arange(N)
+    m = Z.max(axis=1, keepdims=True)
+    S = Z - m
+    E = np.exp(S)
+    s = E.sum(axis=1, keepdims=True)
+    dlogp = np.zeros_like(Z)
+    dlogp[rows, y] = -1.0 / N
+    dlse = -dlogp.sum(axis=1, keepdims=True)
+    dE = dlse / s
+    dS = dlogp + E * dE
+    dm = -dS.sum(axis=1, keepdims=True)
+    dZ = dS.copy()
+    dZ[rows, Z.argmax(axis=1)] += dm[:, 0]
+    return dlogp, dS, dm, dZ
+
+
+def _expected_log_softmax_steps(Z, y):
+    import torch
+
+    Z_t = _tensor(Z).clone().requires_grad_()
+    m = Z_t.max(dim=1, keepdim=True).values
+    S = Z_t - m
+    lse = S.exp().sum(dim=1, keepdim=True).log()
+    logp = S - lse
+    for tensor in (m, S, logp):
+        tensor.retain_grad()
+    rows = torch.arange(Z_t.shape[0])
+    loss = -logp[rows, _tensor(np.asarray(y, dtype=np.int64))].mean()
+    loss.backward()
+    return (logp.grad.numpy(), S.grad.numpy(), m.grad.numpy(), Z_t.grad.numpy())
+
+
+_ATOMS = Message(
+    zh="按前向的顺序倒着走：先 dlogp（只有正确类别处非零，且带着平均的 1/N），再经过 "
+       "logp = S − lse 把梯度分给 S 和 lse，经过 log、求和、exp 回到 S，最后经过 S = Z − m "
+       "分给 Z 和 m。同一个量从两条路得到梯度时要相加。",
+    en="Walk the forward pass backwards: dlogp first (non-zero only at the correct class, with "
+       "the 1/N of the mean), then logp = S − lse splits it between S and lse, back through "
+       "log, the sum and exp to S, and finally S = Z − m splits it between Z and m. A quantity "
+       "reached along two paths gets the sum of both gradients.")
+_MAX_GRADIENT = Message(
+    zh="m 对 Z 的导数只落在每行最大值所在的位置（np.argmax），其他位置为 0；"
+       "dm 的形状是 (N, 1)，与 keepdims=True 的 m 相同。",
+    en="The derivative of m with respect to Z lands only where each row's maximum is "
+       "(np.argmax), and is 0 elsewhere; dm has shape (N, 1), like m with keepdims=True.")
+_STEPS_DTYPE = Message(
+    zh="保持 Z 的 dtype：float32 进，四个结果都是 float32 出。",
+    en="Keep the dtype of Z: float32 in, all four results float32 out.")
+
+
+def _log_softmax_steps_cases(rng: np.random.Generator) -> list[Case]:
+    n, c = int(rng.integers(3, 8)), int(rng.integers(2, 7))
+    if n == c:
+        n += 1
+    ties = rng.standard_normal((4, 5))
+    ties[:, 1] = ties[:, 3] = ties.max(axis=1) + 1.0   # two equal maxima in every row
+    minus_inf = rng.standard_normal((3, 4))
+    minus_inf[[0, 1, 2], [1, 3, 0]] = -np.inf
+    y_inf = np.array([0, 1, 2])
+    return [
+        Case((rng.standard_normal((n, c)) * 2, _labels(rng, n, c)), Message(
+            zh="形状随机的一批 logits Z (N, C) 和标签 y (N,)",
+            en="a batch of logits Z (N, C) with labels y (N,) of random shape"), hint=_ATOMS),
+        Case((rng.standard_normal((1, c)), _labels(rng, 1, c)), Message(
+            zh="只有一个样本的批次", en="a batch of one example"), hint=_ATOMS),
+        Case((rng.standard_normal((n, c)) * 1e4, _labels(rng, n, c)), Message(
+            zh="绝对值约为 10⁴ 的 logits（不减去最大值就会上溢）",
+            en="logits of about ±10⁴ (they overflow unless the maximum is subtracted)"),
+            hint=_ATOMS),
+        Case((ties, _labels(rng, 4, 5)), Message(
+            zh="每一行的最大值都出现两次（并列最大）", en="every row's maximum occurs twice (a tie)"),
+            hint=_MAX_GRADIENT),
+        Case((minus_inf, y_inf), Message(
+            zh="含有 −inf 的 logits（对应的概率恰好为 0）",
+            en="logits containing −inf (their probabilities are exactly 0)"), hint=_ATOMS),
+        Case((rng.standard_normal((n, 1)), np.zeros(n, dtype=np.int64)), Message(
+            zh="只有一个类别（C = 1，损失恒为 0）", en="a single class (C = 1, the loss is always 0)"),
+            hint=_MAX_GRADIENT),
+        Case((rng.standard_normal((3, 1000)) * 3, _labels(rng, 3, 1000)), Message(
+            zh="很多类别（C = 1000）", en="many classes (C = 1000)"), hint=_ATOMS),
+        Case(((rng.standard_normal((n, c)) * 2).astype(np.float32), _labels(rng, n, c)),
+             Message(zh="float32 的 logits", en="float32 logits"), hint=_STEPS_DTYPE),
+    ]
+
+
+_LIBRARY_PROBABILITY = ("mlp_course.softmax", "mlp_course.log_softmax", "mlp_course.logsumexp",
+                        "mlp_course.cross_entropy", "mlp_course.nll_loss",
+                        "mlp_course.nn.probability", "mlp_course.nn.losses")
+
+LOG_SOFTMAX_STEPS = register(Exercise(
+    id="log_softmax_steps",
+    lesson=LESSON,
+    function="log_softmax_steps",
+    points=3,
+    title=Message(zh="逐个原子运算穿过稳定的 log-softmax 反向传播",
+                  en="Backpropagation through the stable log-softmax, one atomic step at a time"),
+    cases=_log_softmax_steps_cases,
+    expected=_expected_log_softmax_steps,
+    reference=log_softmax_steps_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD + _LIBRARY_PROBABILITY,
+    hint=_ATOMS,
+))
+
+
+# ---------------------------------------------------------------------------
+# deep_backward: the backward pass of an MLP with any number of layers
+
+def _check_params_list(params) -> list[np.ndarray]:
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)) \
+            or len(params) < 2 or len(params) % 2:
+        raise CourseValueError(
+            zh="params 应为 [W1, b1, W2, b2, ...]：权重和偏置成对出现的列表。",
+            en="params must be a list [W1, b1, W2, b2, ...] of weights and biases in pairs.")
+    return [np.asarray(p) for p in params]
+
+
+def deep_backward_reference(X, y, params, activation="relu"):
+    r"""Gradients of the mean cross-entropy of an MLP with any number of layers.
+
+    任意层数 MLP 的平均交叉熵对每个参数的梯度，顺序和形状与 ``params`` 相同。
+
+    ``params = [W1, b1, ..., WL, bL]``; the activation acts after every layer but
+    the last, whose output are the logits.
+    """
+    activation = _check_activation(activation)
+    params = _check_params_list(params)
+    weights, biases = params[0::2], params[1::2]
+    caches, pre_activations = [], []
+    a = np.asarray(X)
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        z, cache = layers.linear_forward(a, W, b)
+        caches.append(cache)
+        pre_activations.append(z)
+        if layer < len(weights) - 1:
+            a = activations.activation_forward(activation, z)
+    delta = output_delta_reference(probability.softmax(z, axis=1), y)
+    grads: list = [None] * len(params)
+    for layer in reversed(range(len(weights))):
+        d_input, grads[2 * layer], grads[2 * layer + 1] = layers.linear_backward(delta, caches[layer])
+        if layer > 0:
+            delta = activations.activation_backward(activation, d_input,
+                                                    pre_activations[layer - 1])
+    return grads
+
+
+def _expected_deep_backward(X, y, params, activation="relu"):
+    import torch
+
+    tensors = [_tensor(p).clone().requires_grad_() for p in params]
+    a = _tensor(X)
+    for index in range(0, len(tensors), 2):
+        a = torch.nn.functional.linear(a, tensors[index], tensors[index + 1])
+        if index + 2 < len(tensors):
+            a = _torch_activation(activation)(a)
+    loss = torch.nn.functional.cross_entropy(a, _tensor(np.asarray(y, dtype=np.int64)))
+    return [gradient.numpy() for gradient in torch.autograd.grad(loss, tensors)]
+
+
+def _deep_params(rng, sizes, dtype=np.float64, out_scale: float = 1.0):
+    params = []
+    for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        scale = out_scale if index == len(sizes) - 2 else 1.0
+        params.append((rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in) * scale)
+                      .astype(dtype))
+        params.append((rng.standard_normal(fan_out) * 0.5).astype(dtype))
+    return params
+
+
+_LAYER_LOOP = Message(
+    zh="前向时把每一层的输入和预激活值都存进列表；反向时从最后一层往前：本层的 dW、db 由本层误差和本层输入"
+       "得到，再把误差传给前一层（乘权重、再逐元素乘前一层激活函数的导数）。最后一层后面没有激活函数。",
+    en="On the way forward keep every layer's input and pre-activation in lists; on the way back "
+       "go from the last layer to the first: a layer's dW, db come from its error and its input, "
+       "then the error moves one layer down (times the weights, then entry by entry times the "
+       "derivative of that layer's activation). The last layer has no activation after it.")
+_GRAD_ORDER = Message(
+    zh="返回的列表要与 params 同样长、同样顺序、每一项同样形状：[dW1, db1, dW2, db2, ...]。",
+    en="Return a list as long as params, in its order and with its shapes: "
+       "[dW1, db1, dW2, db2, ...].")
+
+
+def _deep_cases(rng: np.random.Generator) -> list[Case]:
+    d, c = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    h1, h2 = d + int(rng.integers(1, 4)), int(rng.integers(2, 6))
+    n = max(h1, c) + int(rng.integers(1, 4))
+
+    def data(n_rows, dtype=np.float64, classes=c):
+        return rng.standard_normal((n_rows, d)).astype(dtype), _labels(rng, n_rows, classes)
+
+    square = int(rng.integers(3, 6))
+    X_sq = rng.standard_normal((square, square))
+    rows = [
+        (data(n), _deep_params(rng, [d, c]), "relu", Message(
+            zh="没有隐藏层（L = 1，softmax 回归）", en="no hidden layer (L = 1, softmax regression)"),
+         _GRAD_ORDER),
+        (data(n), _deep_params(rng, [d, h1, c]), "relu", Message(
+            zh="一个隐藏层（L = 2），ReLU", en="one hidden layer (L = 2), ReLU"), _LAYER_LOOP),
+    ]
+    rows += [
+        (data(n), _deep_params(rng, [d, h1, h2, c]), name, Message(
+            zh="两个隐藏层（L = 3），激活函数 {act}", en="two hidden layers (L = 3), activation {act}",
+            act=name), _LAYER_LOOP)
+        for name in ACTIVATIONS
+    ]
+    rows += [
+        (data(n), _deep_params(rng, [d, h1, 4, h2, 3, c]), "tanh", Message(
+            zh="四个隐藏层（L = 5）", en="four hidden layers (L = 5)"), _LAYER_LOOP),
+        (data(1), _deep_params(rng, [d, h1, h2, c]), "relu", Message(
+            zh="只有一个样本的批次", en="a batch of one example"), _LAYER_LOOP),
+        ((X_sq, _labels(rng, square, square)), _deep_params(rng, [square] * 4), "sigmoid", Message(
+            zh="所有维数都相等（方阵：转置错误不会引起形状报错）",
+            en="every size equal (square: a wrong transpose raises no shape error)"), _LAYER_LOOP),
+        (data(n), _deep_params(rng, [d, h1, h2, c], out_scale=1e4), "relu", Message(
+            zh="输出层权重极大，logits 约为 ±10⁴", en="huge output weights: logits of about ±10⁴"),
+         _STABLE_FORWARD),
+        (data(n, classes=1), _deep_params(rng, [d, h1, h2, 1]), "tanh", Message(
+            zh="只有一个类别（C = 1，梯度全为 0）", en="a single class (C = 1, every gradient is 0)"),
+         _GRAD_ORDER),
+        (data(n, dtype=np.float32), _deep_params(rng, [d, h1, h2, c], dtype=np.float32), "relu",
+         Message(zh="float32 的数据和参数", en="float32 data and parameters"), _KEEP_DTYPE),
+    ]
+    return [Case((X, y, params, activation), kind, hint=hint)
+            for (X, y), params, activation, kind, hint in rows]
+
+
+def _compare_grad_list(got, expected, case):
+    from .core import Mismatch, default_compare
+
+    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        return Mismatch(Message(
+            zh="应返回 {n} 个梯度组成的列表（与 params 一一对应），实际返回了 {got}。",
+            en="should return a list of {n} gradients (one per entry of params), got {got}.",
+            n=len(expected), got=type(got).__name__ if not isinstance(got, (list, tuple))
+            else f"{type(got).__name__} of length {len(got)}"))
+    for index, (g, e) in enumerate(zip(got, expected)):
+        found = default_compare(g, e, case, where=f"grads[{index}]: ")
+        if found is not None:
+            return found
+    return None
+
+
+DEEP_BACKWARD = register(Exercise(
+    id="deep_backward",
+    lesson=LESSON,
+    function="deep_backward",
+    points=3,
+    title=Message(zh="任意层数 MLP 的反向传播", en="The backward pass of an MLP of any depth"),
+    cases=_deep_cases,
+    expected=_expected_deep_backward,
+    reference=deep_backward_reference,
+    forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
+    hint=_LAYER_LOOP,
+    compare=_compare_grad_list,
 ))

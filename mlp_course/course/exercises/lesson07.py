@@ -26,7 +26,8 @@ from ...i18n import CourseTypeError, CourseValueError, Message
 from ...nn.validation import as_float_array, as_labels, check_positive_number, describe
 from .core import Case, Exercise, Mismatch, default_compare, register
 
-__all__ = ["sgd_step", "loss_and_grads", "train_epoch", "SGD_STEP", "TRAIN_EPOCH"]
+__all__ = ["sgd_step", "loss_and_grads", "train_epoch", "l2_loss_and_grads", "fit_early_stopping",
+           "SGD_STEP", "TRAIN_EPOCH", "L2_LOSS_AND_GRADS", "EARLY_STOPPING"]
 
 # Ready-made training loops and optimisers: the exercises are to write them.
 _SHORTCUTS = ("torch", "jax", "tensorflow", "sklearn", "mlp_course.MLP", "mlp_course.nn.mlp")
@@ -521,3 +522,335 @@ TRAIN_EPOCH = register(Exercise(
     compare=_compare_train_epoch,
 ))
 
+
+
+# ---------------------------------------------------------------------------
+# L2 regularisation (weight decay)
+
+def l2_loss_and_grads(params, X, y, lam):
+    r"""Mean cross-entropy plus an L2 penalty on the weights, and its gradients.
+
+    平均交叉熵加上权重的 L2 惩罚项，以及它对每个参数的梯度。
+
+    .. math::  L_\lambda = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert_F^2
+
+    Only the weights ``W_l`` are penalised, not the biases: the gradient of every
+    weight gains :math:`\lambda W_l` and the bias gradients are those of :math:`L`.
+    This is what ``torch.optim.SGD(..., weight_decay=λ)`` does when the biases sit
+    in a parameter group with ``weight_decay=0``.
+    """
+    params, X, y = _check_model(params, X, y)
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, (int, float, np.integer,
+                                                                   np.floating)) \
+            or not np.isfinite(lam) or lam < 0:
+        raise CourseValueError(
+            zh="参数 lam 应为非负实数，收到的是 {got!r}。",
+            en="lam must be a non-negative real number, got {got!r}.", got=lam)
+    loss, grads = _loss_and_grads(params, X, y)
+    weights = params[0::2]
+    penalty = 0.5 * lam * sum(float(np.sum(W.astype(np.float64) ** 2)) for W in weights)
+    grads = [g + lam * p if index % 2 == 0 else g
+             for index, (p, g) in enumerate(zip(params, grads))]
+    grads = [g.astype(p.dtype, copy=False) for p, g in zip(params, grads)]
+    return loss + penalty, grads
+
+
+def _forward_torch(tensors, inputs):
+    import torch
+
+    a = inputs
+    for index in range(0, len(tensors), 2):
+        a = torch.nn.functional.linear(a, tensors[index], tensors[index + 1])
+        if index + 2 < len(tensors):
+            a = torch.relu(a)
+    return a
+
+
+def _expected_l2(params, X, y, lam):
+    import torch
+
+    dtype = _torch_dtype(params[0])
+    tensors = [torch.tensor(np.array(p), dtype=dtype, requires_grad=True) for p in params]
+    logits = _forward_torch(tensors, torch.tensor(np.array(X), dtype=dtype))
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor(np.asarray(y), dtype=torch.int64))
+    loss = loss + 0.5 * lam * sum((W ** 2).sum() for W in tensors[0::2])
+    grads = torch.autograd.grad(loss, tensors)
+    return (np.asarray(loss.item(), dtype=np.asarray(X).dtype),
+            [g.detach().numpy() for g in grads])
+
+
+def _compare_l2(got, expected, case) -> Mismatch | None:
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        return Mismatch(Message(
+            zh="应返回一对 (loss, grads)：正则化后的损失和梯度列表，实际返回了 {got}。",
+            en="should return a pair (loss, grads): the regularised loss and the list of "
+               "gradients; got {got}.", got=describe(got)))
+    loss, grads = got
+    try:
+        loss_value = np.asarray(float(loss))
+    except (TypeError, ValueError):
+        return Mismatch(Message(zh="loss 应为一个数，实际是 {got}。",
+                                en="loss should be a number, got {got}.", got=describe(loss)))
+    expected_loss, expected_grads = expected
+    found = default_compare(loss_value, expected_loss.astype(np.float64),
+                            replace(case, check_dtype=False, rtol=case.rtol or _rtol(expected_loss),
+                                    atol=case.atol or _atol(expected_loss)),
+                            where="loss: ")
+    if found is not None:
+        return found
+    return _compare_param_list(grads, expected_grads, case, "grads")
+
+
+_PENALTY = Message(
+    zh="惩罚项是 (λ/2)·(每个权重矩阵所有元素的平方和)，对 W 求导正好得到 λW；"
+       "偏置不受惩罚，它们的梯度不变。",
+    en="The penalty is (λ/2)·(the sum of the squares of every weight matrix's entries); "
+       "its derivative with respect to W is exactly λW. Biases are not penalised: their "
+       "gradients stay as they are.")
+_BIASES_NOT_DECAYED = Message(
+    zh="这里偏置很大：如果把偏置也算进惩罚项，损失和 db 都会不对。params 中下标为偶数的是权重，"
+       "奇数的是偏置。",
+    en="The biases are large here: penalising them too makes both the loss and db wrong. In "
+       "params the even positions hold weights and the odd ones biases.")
+_LAMBDA_ZERO = Message(
+    zh="λ = 0 时结果必须与 loss_and_grads 完全相同。",
+    en="With λ = 0 the result must be exactly that of loss_and_grads.")
+
+
+def _l2_cases(rng: np.random.Generator) -> list[Case]:
+    def data(n, d, c, dtype=np.float64):
+        return rng.standard_normal((n, d)).astype(dtype), _labels(rng, n, c)
+
+    D, H, C = int(rng.integers(2, 6)), int(rng.integers(3, 8)), int(rng.integers(2, 5))
+    big_bias = _mlp_params(rng, [D, H, C])
+    big_bias[1] = big_bias[1] + 5.0
+    big_bias[3] = big_bias[3] - 5.0
+    rows = [
+        (_mlp_params(rng, [D, H, C]), data(12, D, C), float(rng.uniform(0.01, 0.5)),
+         Message(zh="两层网络，随机的 λ", en="a two-layer network with a random λ"), _PENALTY),
+        (_mlp_params(rng, [D, H, C]), data(12, D, C), 0.0,
+         Message(zh="λ = 0（没有正则化）", en="λ = 0 (no regularisation)"), _LAMBDA_ZERO),
+        (big_bias, data(10, D, C), 0.3,
+         Message(zh="偏置很大的网络", en="a network with large biases"), _BIASES_NOT_DECAYED),
+        (_mlp_params(rng, [D, C]), data(10, D, C), 0.1,
+         Message(zh="没有隐藏层的网络 [W1, b1]", en="a network without hidden layer [W1, b1]"),
+         _PENALTY),
+        (_mlp_params(rng, [D, H, 5, C]), data(9, D, C), 0.05,
+         Message(zh="两个隐藏层的网络（三个权重矩阵都要惩罚）",
+                 en="a network with two hidden layers (all three weight matrices are "
+                    "penalised)"), _PENALTY),
+        (_mlp_params(rng, [D, H, C], scale=3.0), data(1, D, C), 10.0,
+         Message(zh="很大的 λ（= 10）和只有一个样本的批次",
+                 en="a large λ (= 10) and a batch of one example"), _PENALTY),
+        (_mlp_params(rng, [D, H, C], dtype=np.float32), data(16, D, C, np.float32), 0.2,
+         Message(zh="float32 的参数和数据", en="float32 parameters and data"), _DTYPE),
+    ]
+    return [Case((_frozen_list(params), _frozen(X), _frozen(y), lam), kind, hint=hint)
+            for params, (X, y), lam, kind, hint in rows]
+
+
+L2_LOSS_AND_GRADS = register(Exercise(
+    id="l2_loss_and_grads",
+    lesson="07_training",
+    function="l2_loss_and_grads",
+    points=2,
+    title=Message(zh="L2 正则化：损失与梯度", en="L2 regularisation: the loss and its gradients"),
+    cases=_l2_cases,
+    expected=_expected_l2,
+    reference=l2_loss_and_grads,
+    forbidden=_SHORTCUTS,
+    hint=_PENALTY,
+    compare=_compare_l2,
+))
+
+
+# ---------------------------------------------------------------------------
+# Early stopping on a validation set
+
+def fit_early_stopping(params, X_train, y_train, X_val, y_val, lr, batch_size, max_epochs,
+                       patience, rng):
+    r"""Train epoch by epoch; keep the parameters with the lowest validation loss.
+
+    逐轮训练；保留验证损失最低时的参数，连续 ``patience`` 轮没有改进就停止。
+
+    After every epoch (one :func:`train_epoch` with the same ``rng``) the mean
+    cross-entropy on the validation set is recorded. An epoch improves when its
+    validation loss is strictly lower than the best so far. Training stops after
+    ``max_epochs`` epochs, or as soon as ``patience`` epochs have passed since the
+    best one.
+
+    Returns
+    -------
+    best_params : list of ndarray
+        The parameters after the best epoch.
+    val_losses : list of float
+        The validation loss after every epoch that was run.
+    best_epoch : int
+        The number (1, 2, ...) of the best epoch.
+    """
+    params, X_train, y_train = _check_model(params, X_train, y_train)
+    _, X_val, y_val = _check_model(params, X_val, y_val)
+    for name, value in (("max_epochs", max_epochs), ("patience", patience)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                or value < 1:
+            raise CourseValueError(
+                zh="参数 {name} 应为正整数，收到的是 {got!r}。",
+                en="{name} must be a positive integer, got {got!r}.", name=name, got=value)
+    best_loss, best_epoch, best_params = np.inf, 0, params
+    val_losses: list[float] = []
+    for epoch in range(1, int(max_epochs) + 1):
+        params, _ = train_epoch(params, X_train, y_train, lr, batch_size, rng)
+        val_loss = _loss_and_grads(params, X_val, y_val)[0]
+        val_losses.append(val_loss)
+        if val_loss < best_loss:
+            best_loss, best_epoch, best_params = val_loss, epoch, params
+        elif epoch - best_epoch >= patience:
+            break
+    return best_params, val_losses, best_epoch
+
+
+def _expected_early_stopping(params, X_train, y_train, X_val, y_val, lr, batch_size,
+                             max_epochs, patience, rng):
+    import torch
+
+    dtype = _torch_dtype(params[0])
+    tensors = [torch.tensor(np.array(p), dtype=dtype, requires_grad=True) for p in params]
+    inputs = torch.tensor(np.array(X_train), dtype=dtype)
+    labels = torch.tensor(np.asarray(y_train), dtype=torch.int64)
+    val_inputs = torch.tensor(np.array(X_val), dtype=dtype)
+    val_labels = torch.tensor(np.asarray(y_val), dtype=torch.int64)
+    best_loss, best_epoch = np.inf, 0
+    best = [tensor.detach().clone() for tensor in tensors]
+    val_losses = []
+    for epoch in range(1, max_epochs + 1):
+        order = torch.from_numpy(rng.permutation(len(X_train)))
+        for start in range(0, len(X_train), batch_size):
+            rows = order[start:start + batch_size]
+            loss = torch.nn.functional.cross_entropy(_forward_torch(tensors, inputs[rows]),
+                                                     labels[rows])
+            grads = torch.autograd.grad(loss, tensors)
+            for tensor, grad in zip(tensors, grads):
+                _torch_sgd_update(tensor, grad, lr)
+        with torch.no_grad():
+            val_loss = torch.nn.functional.cross_entropy(_forward_torch(tensors, val_inputs),
+                                                         val_labels).item()
+        val_losses.append(val_loss)
+        if val_loss < best_loss:
+            best_loss, best_epoch = val_loss, epoch
+            best = [tensor.detach().clone() for tensor in tensors]
+        elif epoch - best_epoch >= patience:
+            break
+    return ([tensor.numpy() for tensor in best], np.array(val_losses, dtype=np.asarray(X_train).dtype),
+            best_epoch)
+
+
+def _compare_early_stopping(got, expected, case) -> Mismatch | None:
+    if not isinstance(got, (list, tuple)) or len(got) != 3:
+        return Mismatch(Message(
+            zh="应返回 (best_params, val_losses, best_epoch) 三个值，实际返回了 {got}。",
+            en="should return three values (best_params, val_losses, best_epoch), got {got}.",
+            got=describe(got)))
+    best_params, val_losses, best_epoch = got
+    expected_params, expected_losses, expected_epoch = expected
+    try:
+        loss_array = np.asarray(val_losses, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return Mismatch(Message(
+            zh="val_losses 应为数字组成的列表（每轮一个），实际是 {got}。",
+            en="val_losses should be a list of numbers (one per epoch), got {got}.",
+            got=describe(val_losses)))
+    if loss_array.size != expected_losses.size:
+        return Mismatch(Message(
+            zh="训练的轮数不对：应在第 {want} 轮后停止，实际记录了 {got} 轮的验证损失。"
+               "最好的一轮之后再等 patience = {patience} 轮仍没有改进才停止。",
+            en="wrong number of epochs: training should stop after epoch {want}, but {got} "
+               "validation losses were recorded. Stop once patience = {patience} epochs have "
+               "passed since the best one without improvement.",
+            want=expected_losses.size, got=loss_array.size, patience=case.args[8]))
+    found = default_compare(loss_array, expected_losses.astype(np.float64),
+                            replace(case, check_dtype=False, rtol=_rtol(expected_losses),
+                                    atol=_atol(expected_losses)), where="val_losses: ")
+    if found is not None:
+        return found
+    if isinstance(best_epoch, (bool, np.bool_)) or not isinstance(best_epoch, (int, np.integer)) \
+            or int(best_epoch) != expected_epoch:
+        return Mismatch(Message(
+            zh="best_epoch 应为验证损失最低的那一轮的编号（从 1 开始）{want}，实际是 {got!r}。",
+            en="best_epoch should be the number (counting from 1) of the epoch with the lowest "
+               "validation loss, {want}; got {got!r}.", want=expected_epoch, got=best_epoch))
+    return _compare_param_list(best_params, expected_params, case, "best_params")
+
+
+_EARLY_STOP = Message(
+    zh="每轮：train_epoch 训练一轮（用同一个 rng），再算验证集上的平均交叉熵并记下。"
+       "比目前最好的严格更低才算改进，这时保存参数和轮次编号；否则如果距最好的一轮已经过了 "
+       "patience 轮，就停止。返回最好一轮的参数，而不是最后一轮的。",
+    en="Every epoch: one train_epoch (with the same rng), then the mean cross-entropy on the "
+       "validation set, recorded. Only a strictly lower loss than the best so far is an "
+       "improvement: then keep the parameters and the epoch number; otherwise stop once "
+       "patience epochs have passed since the best one. Return the best epoch's parameters, "
+       "not the last ones.")
+_TIES = Message(
+    zh="验证损失与目前最好的相等时不算改进（用 <，不是 <=）。",
+    en="A validation loss equal to the best so far is not an improvement (use <, not <=).")
+
+
+def _early_cases(rng: np.random.Generator) -> list[Case]:
+    from ...nn.data import make_spiral
+
+    def generator():
+        return np.random.default_rng(int(rng.integers(2**31)))
+
+    def data(n, d, c, dtype=np.float64):
+        return rng.standard_normal((n, d)).astype(dtype), _labels(rng, n, c)
+
+    D, H, C = int(rng.integers(2, 5)), int(rng.integers(3, 8)), int(rng.integers(2, 4))
+    X_s, y_s = make_spiral(n_per_class=8, num_classes=3, seed=int(rng.integers(1000)))
+    X_v, y_v = make_spiral(n_per_class=5, num_classes=3, seed=int(rng.integers(1000, 2000)))
+    X_tr, y_tr = data(20, D, C)
+    X_one, y_one = data(12, D, 1)
+    X_32, y_32 = data(16, D, C, np.float32)
+    X_32v, y_32v = data(8, D, C, np.float32)
+    rows = [
+        (_mlp_params(rng, [2, 8, 3]), X_s, y_s, X_v, y_v, 0.5, 6, 6, 2,
+         Message(zh="螺旋数据，验证损失一路下降（训练到 max_epochs）",
+                 en="spiral data whose validation loss keeps falling (runs to max_epochs)"),
+         _EARLY_STOP),
+        (_mlp_params(rng, [D, H, C]), X_tr, y_tr, X_tr, (y_tr + 1) % C, 0.5, 5, 10, 2,
+         Message(zh="验证集的标签与训练集相反：验证损失从一开始就上升",
+                 en="validation labels that contradict the training labels: the validation "
+                    "loss rises from the start"), _EARLY_STOP),
+        (_mlp_params(rng, [D, H, C]), X_tr, y_tr, X_tr, (y_tr + 1) % C, 0.5, 5, 10, 1,
+         Message(zh="耐心值 patience = 1（没有改进就立刻停止）",
+                 en="patience = 1 (stop at the first epoch without improvement)"), _EARLY_STOP),
+        (_mlp_params(rng, [D, H, C]), X_tr, y_tr, *data(10, D, C), 0.3, 7, 3, 50,
+         Message(zh="patience 大于 max_epochs", en="patience larger than max_epochs"),
+         _EARLY_STOP),
+        (_mlp_params(rng, [D, H, 1]), X_one, y_one, *data(6, D, 1), 0.5, 4, 8, 2,
+         Message(zh="只有一个类别：每一轮的验证损失都是 0（相等不算改进）",
+                 en="a single class: every validation loss is 0 (a tie is no improvement)"),
+         _TIES),
+        (_mlp_params(rng, [D, H, C]), X_tr, y_tr, *data(10, D, C), 0.5, 64, 5, 2,
+         Message(zh="batch_size 大于训练样本数", en="batch_size larger than the training set"),
+         _EARLY_STOP),
+        (_mlp_params(rng, [D, H, C], dtype=np.float32), X_32, y_32, X_32v, y_32v, 0.5, 4, 5, 2,
+         Message(zh="float32 的参数和数据", en="float32 parameters and data"), _DTYPE),
+    ]
+    return [Case((_frozen_list(params), _frozen(X_a), _frozen(y_a), _frozen(X_b), _frozen(y_b),
+                  lr, batch, epochs, patience, generator()), kind, hint=hint)
+            for params, X_a, y_a, X_b, y_b, lr, batch, epochs, patience, kind, hint in rows]
+
+
+EARLY_STOPPING = register(Exercise(
+    id="fit_early_stopping",
+    lesson="07_training",
+    function="fit_early_stopping",
+    points=3,
+    title=Message(zh="验证集上的早停", en="Early stopping on a validation set"),
+    cases=_early_cases,
+    expected=_expected_early_stopping,
+    reference=fit_early_stopping,
+    forbidden=_SHORTCUTS,
+    hint=_EARLY_STOP,
+    compare=_compare_early_stopping,
+))
