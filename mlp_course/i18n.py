@@ -5,18 +5,23 @@
 Every learner-facing string is written as a pair, ``text(zh=..., en=...)``,
 so neither language can be missing. The active language comes from
 :func:`set_language`, else the ``MLP_COURSE_LANG`` environment variable, else
-Chinese.
+the language a class release was packed for (``release.json`` inside the
+package, written by ``python -m mlp_course release``), else Chinese.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import string
+from pathlib import Path
 
 LANGUAGES = ("zh", "en")
 ENV_VAR = "MLP_COURSE_LANG"
 
 _language: str | None = None
+# written into the package by `python -m mlp_course release --lang L`
+RELEASE_SETTINGS = Path(__file__).with_name("release.json")
 
 
 def _normalise(lang: str) -> str | None:
@@ -33,7 +38,17 @@ def get_language() -> str:
     if _language is not None:
         return _language
     from_env = _normalise(os.environ.get(ENV_VAR, ""))
-    return from_env or "zh"
+    return from_env or default_language()
+
+
+def default_language() -> str:
+    """The language used when nothing chose one: a release's own, else Chinese."""
+    try:
+        settings = json.loads(RELEASE_SETTINGS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "zh"
+    found = settings.get("language") if isinstance(settings, dict) else None
+    return _normalise(found or "") or "zh"
 
 
 def set_language(lang: str) -> str:

@@ -136,8 +136,8 @@ def test_build_resolves_the_pairs():
                                      "    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION")
     cell.metadata["nbgrader"] = {"solution": True, "grade_id": "x", "schema_version": 3}
     source.cells = [cell]
-    zh = notebooks.student_notebook(source, "zh").cells[0].source
-    en = notebooks.student_notebook(source, "en").cells[0].source
+    zh = notebooks.student_notebook(source, "zh").cells[-1].source
+    en = notebooks.student_notebook(source, "en").cells[-1].source
     assert zh == "def f(x):\n    # 中文注释\n    # 在这里写你的代码\n    raise NotImplementedError()"
     assert en == "def f(x):\n    # an English comment\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     assert bilingual_code.LANGS == ("zh", "en")

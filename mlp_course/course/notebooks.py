@@ -16,8 +16,10 @@ Source format (``solutions/NN_id.ipynb``):
   ``grade: true`` and ``points``.
 
 ``build`` writes ``lessons/<lang>/NN_id.ipynb``: one language, each solution
-replaced by a stub, outputs cleared. ``review`` records that a pair was read
-side by side. ``drift`` lists the pairs whose texts changed since.
+replaced by a stub, outputs cleared, a first cell that installs the package
+where it is missing (Colab), and the kernel's metadata (``kernelspec``,
+``language_info``) so a lesson does not open as "unsaved". ``review``
+records that a pair was read side by side. ``drift`` lists the pairs whose texts changed since.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from pathlib import Path
 from typing import Iterable
 
 from . import bilingual_code
-from .syllabus import COURSE, LESSONS, SOLUTIONS, Lesson, get_lesson
+from .syllabus import (COURSE, LESSONS, PACKAGE_NAME, PACKAGE_SOURCE, SOLUTIONS, Lesson,
+                       checkout, get_lesson)
 from ..i18n import LANGUAGES, CourseValueError, Message
 
 BEGIN = "### BEGIN SOLUTION"
@@ -40,6 +43,19 @@ STUB = {
 }
 LANG_TAG = {lang: f"lang-{lang}" for lang in LANGUAGES}
 LANGUAGE_NAME = {"zh": Message(zh="中文", en="Chinese"), "en": Message(zh="英文", en="English")}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# what the Python kernel reports about itself, less the version (the learner's
+# own; `lab` fills it in for the copies it makes, see lab.prepare_workspace)
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3"}
+INSTALL_TAG = "mlp-course-install"
+INSTALL_COMMENT = {
+    "zh": ["# 如果还没有安装课程包 mlp_course（例如在 Colab 中），这个单元格会先安装它；",
+           "# 已经安装时它什么也不做。"],
+    "en": ["# Installs the course's package mlp_course where it is missing (on Colab, say);",
+           "# where it is installed, this cell does nothing."],
+}
 
 
 def _nbformat():
@@ -198,6 +214,40 @@ def stub_solutions(source: str, lang: str) -> str:
     return _SOLUTION.sub(replace, source)
 
 
+def install_source(lang: str) -> str:
+    """The first cell of a student notebook: install the package only when it is missing.
+
+    It installs from the course folder the notebook sits in when there is one (a
+    release or a checkout: the package travels with the lessons), else from the
+    project's repository (:data:`~mlp_course.course.syllabus.PACKAGE_SOURCE`),
+    with the lessons' own libraries only if one of them is missing too.
+    """
+    lines = [
+        *INSTALL_COMMENT[lang],
+        "import importlib, importlib.util, pathlib, subprocess, sys",
+        'if importlib.util.find_spec("mlp_course") is None:',
+        "    _here = pathlib.Path.cwd()",
+        "    _local = [p for p in (_here, *_here.parents)",
+        '              if (p / "pyproject.toml").exists() and (p / "mlp_course" / "__init__.py").exists()]',
+        '    _libraries = ("torch", "matplotlib", "ipywidgets")',
+        '    _extras = "" if all(importlib.util.find_spec(m) for m in _libraries) else "[course]"',
+        f'    _source = str(_local[0]) + _extras if _local else "{PACKAGE_NAME}" + _extras + " @ {PACKAGE_SOURCE}"',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", _source], check=True)',
+        "    importlib.invalidate_caches()",
+    ]
+    return "\n".join(lines)
+
+
+def install_cell(lang: str, with_id: bool = True):
+    cell = _nbformat().v4.new_code_cell(install_source(lang))
+    cell.metadata["tags"] = [INSTALL_TAG]
+    if with_id:
+        cell.id = INSTALL_TAG  # a fixed id: rebuilding gives the same file
+    else:
+        cell.pop("id", None)
+    return cell
+
+
 def student_notebook(source, lang: str, lesson: Lesson | None = None):
     """The student version of a source notebook in one language."""
     nbformat = _nbformat()
@@ -219,7 +269,8 @@ def student_notebook(source, lang: str, lesson: Lesson | None = None):
             if nbgrader(cell).get("solution"):
                 cell.source = stub_solutions(cell.source, lang)
         cells.append(cell)
-    notebook.cells = cells
+    with_ids = (notebook.nbformat, notebook.nbformat_minor) >= (4, 5)
+    notebook.cells = [install_cell(lang, with_ids), *cells]
     meta = notebook.metadata
     meta.pop("widgets", None)
     course_meta = dict(meta.get("mlp_course", {}))
@@ -227,9 +278,9 @@ def student_notebook(source, lang: str, lesson: Lesson | None = None):
     if lesson is not None:
         course_meta["lesson"] = lesson.id
     meta["mlp_course"] = course_meta
-    meta["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                          "name": "python3"}
-    meta.pop("language_info", None)
+    meta["kernelspec"] = dict(KERNELSPEC)
+    meta["language_info"] = {**LANGUAGE_INFO,
+                             "codemirror_mode": dict(LANGUAGE_INFO["codemirror_mode"])}
     return notebook
 
 
@@ -238,6 +289,7 @@ def build(lessons: Iterable[Lesson] = COURSE, out: Path = LESSONS, check_only: b
 
     生成学生版笔记本；``check_only`` 时只列出与源不一致的文件。
     """
+    checkout("build")
     nbformat = _nbformat()
     stale = []
     for lesson in lessons:
@@ -281,5 +333,6 @@ def execute(path: Path, timeout: int = 300) -> None:
     write(notebook, path)
 
 
-def lessons_from_args(names: list[str]) -> list[Lesson]:
+def lessons_from_args(names: list[str], command: str = "build") -> list[Lesson]:
+    checkout(command)
     return [get_lesson(name) for name in names] if names else list(COURSE)

@@ -8,9 +8,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The repository the package sits in, when it sits in one. Only the authoring
+# commands (build, review, drift, run-solutions, slides, release) read from it,
+# through `checkout()`; nothing a learner runs needs a path above the package.
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 LESSONS = ROOT / "lessons"
+
+# Where a lesson's first cell installs the package from when it is missing
+# (Colab, a bare Jupyter): the project's public git repository. One place to
+# change when the course is published under another address.
+PACKAGE_SOURCE = "git+https://git.example.org/mlp-course.git"  # the published repository
+PACKAGE_NAME = "mlp-course"
+
+
+def checkout(command: str) -> Path:
+    """The repository root, for an authoring command; a clear error outside a checkout.
+
+    返回课程仓库的根目录（供编写课程的命令使用）；不在仓库中运行时给出清楚的错误。
+    """
+    from ..i18n import CourseValueError
+
+    if not (SOLUTIONS.is_dir() and (ROOT / "pyproject.toml").is_file()):
+        raise CourseValueError(
+            zh="`{command}` 是编写课程用的命令，需要在课程仓库的完整副本（含 solutions/）中运行；"
+               "这里的 mlp_course 是安装好的包或学生版（{where}），没有源笔记本。",
+            en="`{command}` is an authoring command: it needs a checkout of the course's "
+               "repository (with solutions/); the mlp_course here is an installed package "
+               "or a student copy ({where}) without the source notebooks.",
+            command=command, where=ROOT)
+    return ROOT
 
 
 @dataclass(frozen=True)
