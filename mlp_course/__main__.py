@@ -1,5 +1,8 @@
 """Command line: ``python -m mlp_course [--lang zh|en] <command> ...``.
 
+``--lang`` may also come after the command; it is read once, by
+:func:`mlp_course.i18n.language_option`, here and in every command.
+
 命令行入口。The commands and what they do are listed by :func:`usage`, in the
 learner's language.
 """
@@ -11,12 +14,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from .i18n import set_language, text
-
-
-def _language_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=["zh", "en"], default=None,
-                        help="language of messages / 消息语言 (zh|en)")
+from .i18n import language_option, set_language, text
 
 
 def _build(argv: list[str]) -> int:
@@ -134,12 +132,20 @@ def usage() -> str:
   student-repo --lang L [--out REPO]  a student-only git branch (for nbgitpuller)""")
 
 
+# commands whose own parser takes --lang (some require it): the option is passed on to them
+TAKES_LANG = ("slides", "release", "lab", "grade", "glossary", "student-repo")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # a global --lang before the command sets the message language for all of them
-    if len(argv) >= 2 and argv[0] == "--lang":
-        set_language(argv[1])
-        argv = argv[2:]
+    # --lang, before or after the command, sets the language of every message
+    try:
+        lang, argv = language_option(argv)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if lang is not None:
+        set_language(lang)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         if argv and argv[0] not in ("-h", "--help"):
             print(text(zh="未知命令 {command!r}。", en="Unknown command {command!r}.",
@@ -149,10 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = argv[0], argv[1:]
     if command in ("slides", "release"):
         rest = [command, *rest]
-    for index, word in enumerate(rest[:-1]):
-        if word == "--lang" and command not in ("slides", "release", "lab", "grade", "glossary",
-                                                   "student-repo"):
-            set_language(rest[index + 1])
+    if command in TAKES_LANG and lang is not None:
+        rest = [*rest, "--lang", lang]
     try:
         return COMMANDS[command](rest)
     except ValueError as error:  # course errors are already in the learner's language

@@ -71,6 +71,48 @@ def set_language(lang: str) -> str:
     return chosen
 
 
+def language_option(argv) -> tuple[str | None, list[str]]:
+    """Read ``--lang zh|en`` (or ``--lang=zh``) from a command line, anywhere in it.
+
+    从命令行中读出 ``--lang`` 选择的语言（可以出现在任何位置）。
+
+    Returns the language asked for (``None`` if there is no ``--lang``; the last
+    one wins, as with argparse) and the other words, in order. Every command of
+    the course reads the option this way, before parsing the rest, so even a
+    usage error is reported in the language the command line asks for.
+
+    Raises
+    ------
+    CourseValueError
+        ``--lang`` without a value, or a value other than ``zh`` and ``en``.
+
+    >>> language_option(["build", "--lang", "en", "01"])
+    ('en', ['build', '01'])
+    >>> language_option(["--lang=zh", "drift"])
+    ('zh', ['drift'])
+    """
+    chosen, words, index = None, [], 0
+    argv = list(argv)
+    while index < len(argv):
+        word = argv[index]
+        if word == "--lang" or word.startswith("--lang="):
+            if word == "--lang":
+                if index + 1 >= len(argv):
+                    raise CourseValueError(zh="--lang 后面要写语言：zh 或 en。",
+                                           en="--lang needs a language: zh or en.")
+                value, index = argv[index + 1], index + 2
+            else:
+                value, index = word.split("=", 1)[1], index + 1
+            if value not in LANGUAGES:
+                raise CourseValueError(zh="--lang 应为 zh 或 en，收到的是 {got!r}。",
+                                       en="--lang must be zh or en, got {got!r}.", got=value)
+            chosen = value
+            continue
+        words.append(word)
+        index += 1
+    return chosen, words
+
+
 class language:
     """Context manager that switches the language for a block.
 
@@ -115,10 +157,23 @@ def text(zh: str, en: str, **fields) -> str:
     return template.format(**fields)
 
 
+def _escape_braces(value: str) -> str:
+    return value.replace("{", "{{").replace("}", "}}")
+
+
 class Message:
     """A message kept in both languages, rendered in the language active when shown.
 
     同时保存两种语言的消息；显示时才按当前语言渲染。
+
+    A Message may be a field of another one: it is rendered when the outer one
+    is, in the same language (``{why}`` below is Chinese in a Chinese report even
+    if the inner message was made while English was active)::
+
+        Message(zh="未评分：{why}", en="not graded: {why}", why=Message(zh="超时", en="time-out"))
+
+    This is the one way the course renders a message later; use
+    :meth:`verbatim` for texts whose braces are not placeholders.
     """
 
     __slots__ = ("zh", "en", "fields")
@@ -126,6 +181,18 @@ class Message:
     def __init__(self, zh: str, en: str, **fields):
         text(zh, en, **fields)  # validates placeholders early
         self.zh, self.en, self.fields = zh, en, fields
+
+    @classmethod
+    def verbatim(cls, zh: str, en: str) -> "Message":
+        """Two texts shown as they are: braces in them (LaTeX, a note) are not placeholders.
+
+        原样显示的两段文字：其中的花括号不是占位符。
+
+        >>> with language("en"):
+        ...     str(Message.verbatim(zh="集合 {1, 2}", en="the set {1, 2}"))
+        'the set {1, 2}'
+        """
+        return cls(_escape_braces(zh), _escape_braces(en))
 
     def render(self, lang: str | None = None) -> str:
         if lang is None:
@@ -135,6 +202,10 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+    def __format__(self, spec: str) -> str:
+        # as a field of another message: rendered now, in the outer message's language
+        return format(self.render(), spec)
 
     def __repr__(self) -> str:
         return f"Message({self.render()!r})"

@@ -158,3 +158,85 @@ def test_errors_survive_pickle_and_copy():
 def test_text_without_fields_formats_consistently():
     with language("en"):
         assert text(zh="集合 {{}}", en="a set {{}}") == "a set {}"
+
+
+# ---------------------------------------------------------------- a message inside a message
+
+def test_a_message_as_a_field_renders_in_the_outer_messages_language():
+    with language("en"):
+        inner = Message(zh="超时", en="time-out")   # made while English is active
+        outer = Message(zh="未评分：{why}", en="not graded: {why}", why=inner)
+    assert outer.render("zh") == "未评分：超时"
+    assert outer.render("en") == "not graded: time-out"
+    assert Message(zh="[{why:>4}]", en="[{why:>4}]", why=inner).render("zh") == "[  超时]"
+
+
+def test_verbatim_texts_keep_their_braces():
+    note = Message.verbatim(zh="集合 {0, 1}，公式 \\frac{a}{b}", en="the set {0, 1}, \\frac{a}{b}")
+    assert note.render("zh") == "集合 {0, 1}，公式 \\frac{a}{b}"
+    assert note.render("en") == "the set {0, 1}, \\frac{a}{b}"
+    outer = Message(zh="说明：{note}", en="note: {note}", note=note)
+    assert outer.render("en") == "note: the set {0, 1}, \\frac{a}{b}"
+
+
+# ---------------------------------------------------------------- --lang on a command line
+
+@pytest.mark.parametrize("argv,expected", [
+    ([], (None, [])),
+    (["build", "01"], (None, ["build", "01"])),
+    (["--lang", "en", "build"], ("en", ["build"])),
+    (["build", "--lang", "zh", "01"], ("zh", ["build", "01"])),
+    (["drift", "--lang=en"], ("en", ["drift"])),
+    (["--lang", "zh", "grade", "--lang", "en"], ("en", ["grade"])),   # the last one wins
+])
+def test_language_option_finds_lang_anywhere(argv, expected):
+    assert i18n.language_option(argv) == expected
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["build", "--lang"], "--lang needs a language"),
+    (["--lang", "fr", "build"], "--lang must be zh or en, got 'fr'"),
+    (["--lang=english"], "got 'english'"),
+])
+def test_language_option_rejects_a_missing_or_unknown_language(argv, words):
+    with language("en"), pytest.raises(CourseValueError, match=words):
+        i18n.language_option(argv)
+
+
+def _run(main, argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--lang", "en", "drift", "99"], "There is no lesson '99'"),
+    (["drift", "99", "--lang", "en"], "There is no lesson '99'"),
+    (["drift", "--lang=zh", "99"], "没有名为 '99' 的课程"),
+    (["--lang", "en", "slides", "99"], "There is no lesson '99'"),
+    (["slides", "99", "--lang", "zh"], "没有名为 '99' 的课程"),
+    (["glossary", "--lang", "en", "crossentropie"], "is not in the glossary"),
+    (["--lang", "zh", "glossary", "crossentropie"], "术语表中没有"),
+])
+def test_the_command_line_reads_lang_before_or_after_the_command(argv, words, capsys):
+    from mlp_course.__main__ import main
+
+    with language("zh" if "en" in argv or "--lang=en" in argv else "en"):
+        code, output = _run(main, argv, capsys)
+    assert code in (1, 2) and words in output
+
+
+def test_every_command_reports_a_wrong_lang_the_same_way(capsys):
+    from mlp_course.__main__ import main
+    from mlp_course.course.glossary import main as glossary_main
+    from mlp_course.course.lab import main as lab_main
+    from mlp_course.grader.cli import main as grade_main
+
+    with language("en"):
+        for run, argv in ((main, ["--lang", "fr", "build"]), (main, ["drift", "--lang", "fr"]),
+                          (main, ["lab", "--lang", "fr"]), (glossary_main, ["x", "--lang", "fr"]),
+                          (grade_main, ["x", "--lang", "fr"])):
+            code, output = _run(run, argv, capsys)
+            assert code == 2 and "--lang must be zh or en, got 'fr'" in output, (run, argv)
+        with pytest.raises(CourseValueError, match="--lang must be zh or en"):
+            lab_main(["--lang=fr", "--no-browser"])
