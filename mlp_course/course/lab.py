@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from .syllabus import COURSE, LESSONS, ROOT
-from ..i18n import get_language, set_language, text
+from ..i18n import get_language, language_option, set_language, text
 
 WORKSPACE = ROOT / "workspace"
 SETTINGS = ROOT / ".jupyter-settings"
@@ -101,8 +101,9 @@ def main(argv: list[str]) -> int:
         description="Open the course in JupyterLab / 在 JupyterLab 中打开课程")
     parser.add_argument("--lang", choices=["zh", "en"], default=None,
                         help="course and interface language / 课程与界面语言")
+    requested, argv = language_option(argv)
     args, extra = parser.parse_known_args(argv)
-    lang = set_language(args.lang or get_language())
+    lang = set_language(requested or get_language())
     copied = prepare_workspace(lang)
     if copied:
         print(text(zh="已把 {n} 课复制到 {folder}/，你的作业保存在这里。",

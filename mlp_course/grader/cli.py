@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..i18n import CourseValueError, get_language, language, text
+from ..i18n import CourseValueError, get_language, language, language_option, text
 
 
 class UsageError(Exception):
@@ -74,16 +74,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _language_in(argv: list[str]) -> str | None:
-    for index, word in enumerate(argv):
-        if word == "--lang" and index + 1 < len(argv):
-            return argv[index + 1] if argv[index + 1] in ("zh", "en") else None
-        if word.startswith("--lang="):
-            value = word.split("=", 1)[1]
-            return value if value in ("zh", "en") else None
-    return None
-
-
 def _usage(problem: str, parser: argparse.ArgumentParser | None = None) -> int:
     message = text(zh="评分命令用法有误：{problem}", en="Usage error in the grade command: {problem}",
                    problem=problem)
@@ -97,7 +87,11 @@ def _usage(problem: str, parser: argparse.ArgumentParser | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with language(_language_in(argv) or get_language()):
+    try:
+        requested = language_option(argv)[0]
+    except CourseValueError as problem:
+        return _usage(str(problem))
+    with language(requested or get_language()):
         return _main(argv)
 
 

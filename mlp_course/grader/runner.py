@@ -10,6 +10,12 @@ comes back as plain arrays and is judged here, against PyTorch's answer
 computed once for the whole batch. If the kernel dies (``os._exit``, memory,
 a loop that ignores interrupts) a new one is started and the cells that had
 finished are run again, so one broken cell costs only its own exercise.
+
+Every kernel runs in its submission's sandbox (:mod:`mlp_course.grader.sandbox`).
+Nothing is shared and nothing is early: a case's inputs are written into that
+submission's own scratch folder just before the call that uses them and
+removed after it; whether the function changed its input is judged against
+the grader's own copy in memory, never against a file a kernel could touch.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import asyncio
 import copy
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -31,6 +38,7 @@ import numpy as np
 from ..course.exercises.core import Case, Exercise, Outcome, exercises_of, load_all
 from ..i18n import Message
 from . import kernel as kernel_module
+from . import sandbox as sandbox_module
 from . import verdict
 from .kernel_helper import DESCRIPTION, INPUTS, RESULT, ExchangeError, encode, read_json
 from .submissions import (Submission, import_aliases, lesson_from_file_name,
@@ -53,14 +61,26 @@ class Settings:
     lesson: str | None = None     # the lesson every submission should be
     max_restarts: int = 3
     startup_timeout: float = 60.0
+    sandbox: bool = True          # an OS sandbox per submission (see sandbox.py)
 
 
 @dataclass
 class ExercisePlan:
     exercise: Exercise
     cases: list[Case]
-    expected: list
-    folders: list[Path]           # encoded inputs, copied next to each kernel before a call
+    expected: list                # PyTorch's answers: only ever in the grader's memory
+
+    def write_inputs(self, index: int, folder: Path) -> None:
+        """Write case ``index``'s inputs into ``folder``, for the one call that uses them.
+
+        What evaluate() hands the learner's function: deep copies (which may be
+        read-only arrays, or a random generator in a given state).
+        """
+        case = self.cases[index]
+        folder.mkdir(parents=True, exist_ok=True)
+        spec = {"args": encode(tuple(copy.deepcopy(case.args)), str(folder), prefix="a"),
+                "kwargs": encode(dict(copy.deepcopy(case.kwargs)), str(folder), prefix="k")}
+        (folder / INPUTS).write_text(json.dumps(spec), encoding="utf-8")
 
 
 @dataclass
@@ -73,6 +93,8 @@ class SubmissionResult:
     problems: list[tuple[str, Message]] = field(default_factory=list)
     notes: dict[str, Message] = field(default_factory=dict)   # exercise id -> remark
     seconds: float = 0.0
+    # "needs a human look": tricks that can be detected but not prevented (sandbox.suspicious)
+    flags: list[Message] = field(default_factory=list)
 
     @property
     def student(self) -> str:
@@ -96,11 +118,14 @@ def exercise_rng(seed: int, exercise_id: str) -> np.random.Generator:
 
 
 class Plan:
-    """Cases and PyTorch's expected outputs, computed once per exercise for a batch."""
+    """Cases and PyTorch's expected outputs, computed once per exercise for a batch.
 
-    def __init__(self, seed: int, folder: Path):
+    Held in the grader's memory only; ``folder`` is accepted for compatibility
+    and unused (no plan file exists anywhere a kernel could reach).
+    """
+
+    def __init__(self, seed: int, folder: Path | None = None):
         self.seed = seed
-        self.folder = Path(folder)
         self._lessons: dict[str, list[ExercisePlan]] = {}
 
     def exercises(self, lesson_id: str) -> list[ExercisePlan]:
@@ -113,17 +138,7 @@ class Plan:
         cases = exercise.cases(exercise_rng(self.seed, exercise.id))
         expected = [exercise.expected(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
                     for case in cases]
-        folders = []
-        for number, case in enumerate(cases, start=1):
-            folder = self.folder / "cases" / exercise.id / str(number)
-            folder.mkdir(parents=True, exist_ok=True)
-            # what evaluate() hands the learner's function: deep copies (which may be
-            # read-only arrays, or a random generator in a given state)
-            spec = {"args": encode(tuple(copy.deepcopy(case.args)), str(folder), prefix="a"),
-                    "kwargs": encode(dict(copy.deepcopy(case.kwargs)), str(folder), prefix="k")}
-            (folder / INPUTS).write_text(json.dumps(spec), encoding="utf-8")
-            folders.append(folder)
-        return ExercisePlan(exercise, cases, expected, folders)
+        return ExercisePlan(exercise, cases, expected)
 
 
 # ---------------------------------------------------------------------------
@@ -134,9 +149,15 @@ class GiveUp(Exception):
 
 
 class NotebookRun:
-    def __init__(self, folder: Path, settings: Settings):
+    def __init__(self, folder: Path, settings: Settings,
+                 sandbox: sandbox_module.Sandbox | None = None, lesson: str | None = None):
         self.folder = folder
         self.settings = settings
+        self.sandbox = sandbox or sandbox_module.Sandbox(folder.parent, enabled=False)
+        self.lesson = lesson
+        # the helper's module name differs in every kernel: no cell can name it in advance
+        self.helper_module = f"{HELPER_MODULE}_{secrets.token_hex(6)}"
+        self.incidents: list[tuple[str, Message]] = []  # cells cut short, named, for the report
         self.session: kernel_module.KernelSession | None = None
         self.history: list[str] = []      # cells that finished, for a replay
         self.restarts = 0
@@ -149,19 +170,26 @@ class NotebookRun:
         return self.deadline - time.monotonic()
 
     async def _start(self) -> None:
+        sandbox, folder = self.sandbox, self.folder
+        sandbox.prepare_scratch(folder)
+        environment = sandbox.environment(folder)
+        wrap = ((lambda argv: sandbox.command(argv, folder, self.lesson, environment))
+                if sandbox.enabled else None)
         session = kernel_module.KernelSession(
-            self.folder, memory_mb=self.settings.memory_mb,
-            startup_timeout=self.settings.startup_timeout)
+            folder, memory_mb=self.settings.memory_mb,
+            startup_timeout=self.settings.startup_timeout, wrap=wrap, base_env=environment)
         self.session = session
         try:
             await session.start()
         except Exception as error:
             raise GiveUp(str(error)) from None
         source = Path(__file__).with_name("kernel_helper.py").read_text(encoding="utf-8")
+        name = self.helper_module
         install = (f"import sys as _s, types as _t\n"
-                   f"_m = _t.ModuleType({HELPER_MODULE!r})\n"
+                   f"_m = _t.ModuleType({name!r})\n"
                    f"exec(compile({source!r}, '<mlp_course grader>', 'exec'), _m.__dict__)\n"
-                   f"_s.modules[{HELPER_MODULE!r}] = _m\n"
+                   f"_m.seal()\n"
+                   f"_s.modules[{name!r}] = _m\n"
                    f"del _s, _t, _m\n")
         reply = await session.execute(install, timeout=self.settings.startup_timeout, silent=True)
         if reply.status != kernel_module.OK:
@@ -204,7 +232,7 @@ class NotebookRun:
         self.hung.add(function_name)
         if self.session is not None and await self.session.alive():
             await self.session.execute(
-                f"__import__({HELPER_MODULE!r}).disarm(globals(), {function_name!r}, "
+                f"__import__({self.helper_module!r}).disarm(globals(), {function_name!r}, "
                 f"{self.settings.call_timeout!r})", timeout=self._limit(5.0), silent=True)
 
     def _limit(self, wanted: float) -> float:
@@ -238,20 +266,68 @@ def _dead_status(reply: kernel_module.Reply) -> str:
 
 
 def _reason(reply: kernel_module.Reply) -> str:
-    return {"exited": "sys.exit / os._exit / exit()", "memory": "memory",
-            "timeout": "timeout"}.get(reply.reason, reply.reason or "?")
+    """How the kernel ended, in the verdict's words: ``SIGSEGV`` (a crash), ``exit code 1``."""
+    reason = reply.reason or "exited"
+    if reason.startswith("signal:"):
+        return reason.split(":", 1)[1]
+    if reason.startswith("exit:"):
+        return f"exit code {reason.split(':', 1)[1]}"
+    return reason
+
+
+def _library_names(description: dict) -> list[str]:
+    """Dotted names of library objects the captured function reaches without naming them:
+    a callable instance's class, default arguments, closure cells, globals it reads."""
+    names = []
+    for key in ("defaults", "closure", "referenced"):
+        found = description.get(key)
+        if isinstance(found, list):
+            names += [str(name)[:200] for name in found[:200] if isinstance(name, str)]
+    return names
+
+
+def _shortcuts(description: dict, exercise: Exercise, aliases: dict) -> list[str]:
+    used = []
+    sources = [description.get("source"), description.get("class_source")]
+    helpers = description.get("helpers")
+    if isinstance(helpers, dict):
+        sources += list(helpers.values())
+    for source in sources:
+        if isinstance(source, str):
+            used += shortcuts_in(source, exercise.forbidden, aliases)
+    library = library_object(description, exercise.forbidden)
+    if library:
+        used.append(library)
+    for dotted in _library_names(description):
+        module, _, qualname = dotted.partition(":")
+        found = library_object({"callable": True, "module": module, "qualname": qualname},
+                               exercise.forbidden)
+        if found:
+            used.append(found)
+    return used
 
 
 async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error: str,
-                settings: Settings) -> Outcome:
+                settings: Settings, result: SubmissionResult | None = None) -> Outcome:
     """Capture the exercise's function now and judge it on every case."""
     exercise = plan.exercise
     folder = run.folder / "exchange" / exercise.id
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    try:
+        return await _capture_and_call(run, plan, aliases, cell_error, settings, result, folder)
+    finally:
+        # nothing of this exercise stays where a later cell could read it
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
+                            cell_error: str, settings: Settings,
+                            result: SubmissionResult | None, folder: Path) -> Outcome:
+    exercise = plan.exercise
     description_path = folder / DESCRIPTION
     reply = await run.helper(
-        f"__import__({HELPER_MODULE!r}).capture(globals(), {exercise.id!r}, "
+        f"__import__({run.helper_module!r}).capture(globals(), {exercise.id!r}, "
         f"{exercise.function!r}, {str(description_path)!r})", settings.call_timeout)
     if reply.status == kernel_module.DEAD:
         return verdict.call_cut_short(exercise, _dead_status(reply), None, 0,
@@ -264,47 +340,49 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
             raise ExchangeError("malformed description")
     except ExchangeError as problem:
         return verdict.grader_trouble(exercise, None, 0, str(problem))
+    tampered = description.get("tampered")
+    if result is not None and isinstance(tampered, list) and tampered:
+        flag = sandbox_module.tampered(", ".join(str(name)[:40] for name in tampered[:8]))
+        if all(str(flag) != str(other) for other in result.flags):
+            result.flags.append(flag)
     if not description.get("callable"):
         return verdict.not_callable(exercise, description, cell_error)
-    used = []
-    sources = [description.get("source")]
-    helpers = description.get("helpers")
-    if isinstance(helpers, dict):
-        sources += list(helpers.values())
-    for source in sources:
-        if isinstance(source, str):
-            used += shortcuts_in(source, exercise.forbidden, aliases)
-    library = library_object(description, exercise.forbidden)
-    if library:
-        used.append(library)
+    used = _shortcuts(description, exercise, aliases)
     if used:
         return verdict.forbidden(exercise, used)
-    for number, (case, expected, inputs) in enumerate(
-            zip(plan.cases, plan.expected, plan.folders), start=1):
+    for number, (case, expected) in enumerate(zip(plan.cases, plan.expected), start=1):
         case_folder = folder / str(number)
-        shutil.copytree(inputs, case_folder)
-        reply = await run.helper(
-            f"__import__({HELPER_MODULE!r}).call({exercise.id!r}, {str(case_folder)!r})",
-            settings.call_timeout)
-        if reply.status == kernel_module.TIMEOUT or (
-                reply.status == kernel_module.DEAD and reply.reason == "timeout"):
-            limit = run.last_limit
-            await run.disarm(exercise.function)
-            return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number, limit, "")
-        if reply.status == kernel_module.DEAD:
-            return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
-                                          run.last_limit, _reason(reply))
+        plan.write_inputs(number - 1, case_folder)   # just before the call, for it alone
         try:
-            if reply.status != kernel_module.OK:
-                raise ExchangeError(f"{reply.ename}".strip() or "error")
-            result = read_json(str(case_folder / RESULT))
-        except ExchangeError as problem:
-            return verdict.grader_trouble(exercise, case, number, str(problem))
-        found = verdict.judge(exercise, case, expected, number, result, str(case_folder))
-        shutil.rmtree(case_folder, ignore_errors=True)
+            found = await _call(run, plan, case, expected, number, case_folder, settings)
+        finally:
+            shutil.rmtree(case_folder, ignore_errors=True)
         if found is not None:
             return found
     return verdict.passed(exercise, len(plan.cases))
+
+
+async def _call(run: NotebookRun, plan: ExercisePlan, case: Case, expected, number: int,
+                case_folder: Path, settings: Settings) -> Outcome | None:
+    exercise = plan.exercise
+    reply = await run.helper(
+        f"__import__({run.helper_module!r}).call({exercise.id!r}, {str(case_folder)!r})",
+        settings.call_timeout)
+    if reply.status == kernel_module.TIMEOUT or (
+            reply.status == kernel_module.DEAD and reply.reason == "timeout"):
+        limit = run.last_limit
+        await run.disarm(exercise.function)
+        return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number, limit, "")
+    if reply.status == kernel_module.DEAD:
+        return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
+                                      run.last_limit, _reason(reply))
+    try:
+        if reply.status != kernel_module.OK:
+            raise ExchangeError(f"{reply.ename}".strip() or "error")
+        result = read_json(str(case_folder / RESULT))
+    except ExchangeError as problem:
+        return verdict.grader_trouble(exercise, case, number, str(problem))
+    return verdict.judge(exercise, case, expected, number, result, str(case_folder))
 
 
 # ---------------------------------------------------------------------------
@@ -340,7 +418,7 @@ def classify(submission: Submission, settings: Settings, registry: dict) -> Subm
 def _not_graded(plans: list[ExercisePlan], problem: Message) -> list[Outcome]:
     return [verdict.outcome(plan.exercise, verdict.NOT_GRADED, Message(
         zh="➖ {name}：未评分——{why}", en="➖ {name}: not graded: {why}",
-        name=plan.exercise.id, why=verdict.Nested(problem))) for plan in plans]
+        name=plan.exercise.id, why=problem)) for plan in plans]
 
 
 def static_verdicts(result: SubmissionResult, plan: Plan) -> tuple[dict, dict, dict]:
@@ -372,19 +450,37 @@ def static_verdicts(result: SubmissionResult, plan: Plan) -> tuple[dict, dict, d
     return decided, waiting, aliases
 
 
+def new_run(result: SubmissionResult, settings: Settings, work: Path,
+            sandbox: sandbox_module.Sandbox | None) -> NotebookRun:
+    """A run in a fresh scratch folder of its own (mode 0700, inside the batch's work folder)."""
+    folder = Path(tempfile.mkdtemp(prefix="submission-", dir=work))
+    return NotebookRun(folder, settings, sandbox, result.lesson)
+
+
+def flag_tricks(result: SubmissionResult, aliases: dict) -> None:
+    """Add the "needs a human look" reasons found in the notebook's code."""
+    if result.problems or result.submission.problem is not None:
+        return
+    for reason in sandbox_module.suspicious([cell.source for cell in result.submission.cells
+                                             if not cell.is_check], aliases, result.lesson):
+        if all(str(reason) != str(other) for other in result.flags):
+            result.flags.append(reason)
+
+
 async def grade_submission(result: SubmissionResult, plan: Plan, settings: Settings,
-                           work: Path, run: NotebookRun | None = None) -> SubmissionResult:
+                           work: Path, run: NotebookRun | None = None,
+                           sandbox: sandbox_module.Sandbox | None = None) -> SubmissionResult:
     """Run one submission (already classified) and fill in its outcomes.
 
     ``run`` may carry a kernel started ahead of time; it is closed here.
     """
     started = time.monotonic()
     decided, waiting, aliases = static_verdicts(result, plan)
+    flag_tricks(result, aliases)
     try:
         if waiting:
             if run is None:
-                run = NotebookRun(Path(tempfile.mkdtemp(prefix="submission-", dir=work)),
-                                  settings)
+                run = new_run(result, settings, work, sandbox)
             run.begin()
             await _run_cells(run, result.submission, waiting, decided, aliases, settings,
                              result)
@@ -429,7 +525,11 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                             zh="答案单元格运行时出错：{error}", en="The answer cell raised {error}",
                             error=cell_error)
                     decided[exercise.id] = await _test(run, exercise_plan, aliases, cell_error,
-                                                       settings)
+                                                       settings, result)
+            elif reply.status in (kernel_module.TIMEOUT, kernel_module.DEAD):
+                run.incidents.append((verdict.TIMEOUT if reply.status == kernel_module.TIMEOUT
+                                      else verdict.KERNEL_RESTARTED,
+                                      _cell_incident(cell, reply, run.last_limit)))
             if out_of_time or (run.remaining() <= 0 and waiting):
                 stopped = _notebook_timeout(settings)
                 break
@@ -447,13 +547,30 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
             zh="内核中途退出或被终止，重启了 {n} 次；重启后重新运行了已完成的单元格。",
             en="The kernel exited or was stopped, so it was restarted ({n}×); the cells that "
                "had finished were run again.", n=run.restarts)))
+    result.problems.extend(run.incidents)
     for exercise_plan in waiting.values():
         decided[exercise_plan.exercise.id] = verdict.outcome(
             exercise_plan.exercise, verdict.NOT_RUN, Message(
                 zh="➖ {name}：没有运行到答案单元格——{why}", en="➖ {name}: its answer cell was never "
                                                         "reached: {why}",
                 name=exercise_plan.exercise.id,
-                why=verdict.Nested(stopped or _notebook_timeout(settings))))
+                why=stopped or _notebook_timeout(settings)))
+
+
+def _cell_incident(cell, reply: kernel_module.Reply, limit: float) -> Message:
+    """Which cell (not an answer cell) was cut short, and why, for the instructor."""
+    lines = [line.strip() for line in cell.source.strip().splitlines() if line.strip()]
+    first = (lines[0] if lines else "")[:60]
+    if reply.status == kernel_module.TIMEOUT:
+        return Message(zh="第 {number} 个单元格（{first}）运行超过 {seconds:g} 秒被中断（死循环或输出"
+                          "过多？）；其余单元格照常运行。",
+                       en="Cell {number} ({first}) was interrupted after {seconds:g} s (an endless "
+                          "loop, or too much output?); the other cells ran as usual.",
+                       number=cell.index + 1, first=first, seconds=round(limit, 1))
+    cause = {"memory": "memory", "timeout": "timeout"}.get(reply.reason, _reason(reply))
+    return Message(zh="第 {number} 个单元格（{first}）使内核终止（{cause}），内核随后重启（restart）。",
+                   en="Cell {number} ({first}) stopped the kernel ({cause}); the kernel was "
+                      "restarted.", number=cell.index + 1, first=first, cause=cause)
 
 
 def _notebook_timeout(settings: Settings) -> Message:
@@ -466,7 +583,8 @@ def _notebook_timeout(settings: Settings) -> Message:
 # The batch
 
 async def _grade_all(results: list[SubmissionResult], plan: Plan, settings: Settings,
-                     work: Path, on_done: Callable[[SubmissionResult], None] | None) -> None:
+                     work: Path, on_done: Callable[[SubmissionResult], None] | None,
+                     sandbox: sandbox_module.Sandbox | None = None) -> None:
     jobs = max(1, settings.jobs)
     running = asyncio.Semaphore(jobs)
     # Kernels start while earlier submissions still run: start-up is mostly waiting
@@ -478,11 +596,10 @@ async def _grade_all(results: list[SubmissionResult], plan: Plan, settings: Sett
             run = None
             try:
                 if static_verdicts(result, plan)[1]:
-                    run = NotebookRun(Path(tempfile.mkdtemp(prefix="submission-", dir=work)),
-                                      settings)
+                    run = new_run(result, settings, work, sandbox)
                     await run.prestart()
                 async with running:
-                    await grade_submission(result, plan, settings, work, run)
+                    await grade_submission(result, plan, settings, work, run, sandbox)
             except Exception as error:  # a grader bug must not lose the other students
                 if run is not None:
                     await run.close()
@@ -506,19 +623,34 @@ def grade_batch(submissions: list[Submission], settings: Settings,
 
     批量评分，按输入顺序返回每份作业的结果。
     """
+    if settings.sandbox:
+        why = sandbox_module.problem()
+        if why is not None:
+            raise SandboxUnavailable(why)
     registry = load_all()
     results = [classify(submission, settings, registry) for submission in submissions]
     own_work = work is None
     work = Path(tempfile.mkdtemp(prefix="mlp-course-grade-")) if own_work else Path(work)
     try:
-        plan = Plan(settings.seed, work / "plan")
-        for lesson in sorted({r.lesson for r in results if r.lesson}):
+        plan = Plan(settings.seed)
+        lessons = sorted({r.lesson for r in results if r.lesson})
+        for lesson in lessons:
             plan.exercises(lesson)  # PyTorch runs here once, before any kernel starts
-        asyncio.run(_grade_all(results, plan, settings, work, on_done))
+        sandbox = sandbox_module.Sandbox(work / "sandbox", enabled=settings.sandbox)
+        sandbox.prepare(lessons)
+        asyncio.run(_grade_all(results, plan, settings, work, on_done, sandbox))
     finally:
         if own_work:
             shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+class SandboxUnavailable(Exception):
+    """No sandbox can be made here (see :func:`mlp_course.grader.sandbox.problem`)."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
 
 
 def default_jobs() -> int:

@@ -2,9 +2,10 @@
 
 判定：在评分器自己的进程中，根据学生函数返回的结果作出。
 
-The messages match :func:`mlp_course.course.exercises.evaluate` (what a learner sees
-from ``check``), minus the ``detail`` with expected and actual values, which
-a graded student must never see. The grader adds its own statuses for what
+The messages are :func:`mlp_course.course.exercises.evaluate`'s own (what a learner
+sees from ``check``; both take them, and the in-place-change test, from
+:mod:`mlp_course.course.exercises.core`), minus the ``detail`` with expected and
+actual values, which a graded student must never see. The grader adds its own statuses for what
 only happens when a whole notebook runs: time-outs, crashed kernels, memory.
 """
 
@@ -14,8 +15,11 @@ import re
 
 import numpy as np
 
-from ..course.exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
-                              Exercise, Outcome, default_compare)
+from ..course.exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED,
+                                     TIMEOUT_HINT, Case, Exercise, Outcome, changed_input_message,
+                                     default_compare, forbidden_message, hint_for_error,
+                                     inputs_unchanged, not_implemented_message, passed_message,
+                                     raised_message, wrong_message)
 from ..i18n import Message
 from .kernel_helper import ExchangeError, decode
 
@@ -39,19 +43,25 @@ SUBMISSION = "(submission)"
 
 
 def outcome(exercise: Exercise, status: str, message: Message, case: Case | None = None,
-            hint: bool = False, cases_run: int = 0) -> Outcome:
-    """A zero-point verdict (only :func:`passed` gives points)."""
+            hint: bool | Message = False, cases_run: int = 0) -> Outcome:
+    """A zero-point verdict (only :func:`passed` gives points).
+
+    ``hint``: ``True`` for the hint of the input that broke the function, or a
+    hint of its own that fits the failure (a time-out, a ``SystemExit``).
+    """
+    if isinstance(hint, Message):
+        chosen = hint
+    else:
+        chosen = (case.hint or exercise.hint) if (hint and case is not None) else None
     return Outcome(exercise.id, status, message, points=0.0, max_points=float(exercise.points),
-                   kind=case.kind if case is not None else None,
-                   hint=(case.hint or exercise.hint) if (hint and case is not None) else None,
+                   kind=case.kind if case is not None else None, hint=chosen,
                    cases_run=cases_run)
 
 
 def passed(exercise: Exercise, count: int) -> Outcome:
-    return Outcome(exercise.id, PASSED, Message(
-        zh="✅ {name}：通过全部 {n} 项测试，与 PyTorch 的结果一致。",
-        en="✅ {name}: passed all {n} tests; matches PyTorch.", name=exercise.id, n=count),
-        points=float(exercise.points), max_points=float(exercise.points), cases_run=count)
+    return Outcome(exercise.id, PASSED, passed_message(exercise.id, count),
+                   points=float(exercise.points), max_points=float(exercise.points),
+                   cases_run=count)
 
 
 def missing(exercise: Exercise, why: Message) -> Outcome:
@@ -85,10 +95,7 @@ def _after(cell_error: str) -> str:
 
 
 def forbidden(exercise: Exercise, used: list[str]) -> Outcome:
-    return outcome(exercise, FORBIDDEN, Message(
-        zh="🚫 {name}：不能使用现成的 {used}——这道题的目的就是亲手实现它。",
-        en="🚫 {name}: the shortcut {used} is not allowed here: the point of this exercise "
-           "is to write it yourself.", name=exercise.id, used=", ".join(sorted(set(used)))))
+    return outcome(exercise, FORBIDDEN, forbidden_message(exercise.id, used))
 
 
 def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str) -> Outcome:
@@ -97,17 +104,27 @@ def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str)
         message = Message(zh="💥 {name}：运行答案单元格时内存超出上限，内核被终止。",
                           en="💥 {name}: running the answer cell used more memory than allowed, "
                              "so its kernel was stopped.", name=exercise.id)
-    elif status == CRASHED:
+    elif status == CRASHED and _exited(reason):
         message = Message(zh="💥 {name}：运行答案单元格时内核退出了（{reason}）。不要在笔记本里调用 "
                              "sys.exit、os._exit 或 exit()。",
                           en="💥 {name}: the kernel exited while running the answer cell "
                              "({reason}). Do not call sys.exit, os._exit or exit() in a notebook.",
                           name=exercise.id, reason=reason)
+    elif status == CRASHED:
+        message = Message(zh="💥 {name}：运行答案单元格时内核崩溃了（{reason}）。",
+                          en="💥 {name}: the kernel crashed while running the answer cell "
+                             "({reason}).", name=exercise.id, reason=reason)
     else:
         message = Message(zh="⏱️ {name}：答案单元格运行超过 {seconds:g} 秒仍未结束（是否有死循环？）。",
                           en="⏱️ {name}: the answer cell was still running after {seconds:g} s "
                              "(an endless loop?).", name=exercise.id, seconds=round(seconds, 1))
+        return outcome(exercise, status, message, hint=TIMEOUT_HINT)
     return outcome(exercise, status, message)
+
+
+def _exited(reason: str) -> bool:
+    """Whether a kernel's end was its own exit (``sys.exit``, ``os._exit``), not a crash."""
+    return "exit" in reason.lower() and "sig" not in reason.lower()
 
 
 def call_cut_short(exercise: Exercise, status: str, case: Case | None, number: int, seconds: float,
@@ -117,19 +134,25 @@ def call_cut_short(exercise: Exercise, status: str, case: Case | None, number: i
         message = Message(zh="💥 {name}：第 {number} 个测试中函数用的内存超出上限。",
                           en="💥 {name}: your function used more memory than allowed (test "
                              "{number}).", name=exercise.id, number=number)
-    elif status == CRASHED:
+    elif status == CRASHED and _exited(reason):
         message = Message(zh="💥 {name}：第 {number} 个测试中函数让内核退出了（{reason}）。"
                              "函数里不要调用 sys.exit、os._exit 或 exit()。",
                           en="💥 {name}: your function made the kernel exit ({reason}) on test "
                              "{number}. Do not call sys.exit, os._exit or exit() in a function.",
                           name=exercise.id, number=number, reason=reason)
+    elif status == CRASHED:
+        message = Message(zh="💥 {name}：第 {number} 个测试中内核在运行函数时崩溃了（{reason}）。",
+                          en="💥 {name}: the kernel crashed while running your function on test "
+                             "{number} ({reason}).", name=exercise.id, number=number,
+                          reason=reason)
     else:
         message = Message(zh="⏱️ {name}：第 {number} 个测试中函数超过 {seconds:g} 秒仍未返回"
                              "（是否有死循环？）。",
                           en="⏱️ {name}: your function had not returned after {seconds:g} s "
                              "on test {number} (an endless loop?).",
                           name=exercise.id, number=number, seconds=round(seconds, 1))
-    return outcome(exercise, status, message, case, hint=status == TIMEOUT, cases_run=number)
+    return outcome(exercise, status, message, case,
+                   hint=TIMEOUT_HINT if status == TIMEOUT else False, cases_run=number)
 
 
 def grader_trouble(exercise: Exercise, case: Case | None, number: int, what: str) -> Outcome:
@@ -157,21 +180,8 @@ def scrub(message: str, limit: int = 200) -> str:
     return _NUMBER.sub("…", first)[:limit]
 
 
-def _leaves(value) -> list:
-    if isinstance(value, (tuple, list)):
-        return [leaf for part in value for leaf in _leaves(part)]
-    if isinstance(value, dict):
-        return [leaf for key in sorted(value) for leaf in _leaves(value[key])]
-    return [value]
-
-
 def _inputs_changed(before, after) -> bool:
-    old = [leaf for leaf in _leaves(before) if isinstance(leaf, np.ndarray)]
-    new = [leaf for leaf in _leaves(after) if isinstance(leaf, np.ndarray)]
-    if len(old) != len(new):
-        return True
-    return any(a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-               for a, b in zip(old, new))
+    return not inputs_unchanged(before, after)
 
 
 def judge(exercise: Exercise, case: Case, expected, number: int, result, folder: str) -> Outcome | None:
@@ -187,19 +197,14 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
         if not isinstance(raised, dict):
             return grader_trouble(exercise, case, number, "malformed result")
         if raised.get("not_implemented") is True:
-            return outcome(exercise, NOT_IMPLEMENTED, Message(
-                zh="⏳ {name}：还没有实现——把 `raise NotImplementedError` 换成你的代码吧。",
-                en="⏳ {name}: not implemented yet: replace `raise NotImplementedError` "
-                   "with your code.", name=exercise.id), cases_run=number)
+            return outcome(exercise, NOT_IMPLEMENTED, not_implemented_message(exercise.id),
+                           cases_run=number)
         error = str(raised.get("type", "Exception"))[:80]
         text = scrub(str(raised.get("message", "")))
         if error == "MemoryError":
             return call_cut_short(exercise, MEMORY, case, number, 0.0, error)
-        return outcome(exercise, ERROR, Message(
-            zh="❌ {name}：第 {number} 个测试中函数抛出了 {error}: {text}",
-            en="❌ {name}: your function raised {error}: {text} (test {number})",
-            name=exercise.id, number=number, error=error, text=text), case, hint=True,
-            cases_run=number)
+        return outcome(exercise, ERROR, raised_message(exercise.id, number, error, text), case,
+                       hint=hint_for_error(error, case, exercise) or False, cases_run=number)
     try:
         got = decode(result.get("output"), folder)
     except ExchangeError as problem:
@@ -209,10 +214,8 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
     except ExchangeError:
         after = None
     if after is not None and _inputs_changed(case.args, after):
-        return outcome(exercise, FAILED, Message(
-            zh="❌ {name}：函数修改了传入的数组（原地修改）。请不要改动输入，返回新数组。",
-            en="❌ {name}: your function changed its input array in place. Leave inputs "
-               "untouched and return a new array.", name=exercise.id), case, cases_run=number)
+        return outcome(exercise, FAILED, changed_input_message(exercise.id), case,
+                       cases_run=number)
     compare = exercise.compare or default_compare
     try:
         mismatch = compare(got, expected, case)
@@ -224,22 +227,5 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
     if mismatch is not None:
         return outcome(exercise, FAILED, Message(
             zh="❌ {name}：{why}", en="❌ {name}: {why}", name=exercise.id,
-            why=Nested(mismatch.public)), case, hint=True, cases_run=number)
+            why=mismatch.public), case, hint=True, cases_run=number)
     return None
-
-
-class Nested:
-    """A Message used as a field of another Message, rendered in the same language.
-
-    The report is written in the language chosen for it, so an inner message
-    must not be rendered earlier, in whatever language was active then.
-    """
-
-    def __init__(self, message: Message):
-        self.message = message
-
-    def __format__(self, spec: str) -> str:
-        return format(self.message.render(), spec)
-
-    def __str__(self) -> str:
-        return self.message.render()
