@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 from ...i18n import Message, text
 from .core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED, Case,
-                   Exercise, Mismatch, Outcome, default_compare, evaluate,
-                   exercises_of, find_forbidden, get_exercise, load_all, register)
+                   CheckFailed, Exercise, Mismatch, Outcome, default_compare, evaluate,
+                   exercises_of, find_forbidden, get_exercise, load_all, register, report,
+                   under_nbgrader)
 
 __all__ = ["check", "working", "progress", "reference", "Case", "Exercise", "Mismatch",
            "Outcome", "default_compare", "evaluate", "exercises_of", "find_forbidden",
@@ -36,15 +37,19 @@ def check(exercise_id: str, fn: Any, seed: int | None = None) -> None:
 
     Never raises because of your code: a bug, a wrong shape or an untouched
     stub is reported in a sentence, with the kind of input that broke it and a hint.
+    Under nbgrader (``nbgrader autograde`` / ``validate``) a check that does not pass
+    raises ``AssertionError`` with the same sentence, so the check cell scores 0.
     """
     try:
         exercise = get_exercise(exercise_id)
     except ValueError as error:
+        if under_nbgrader():
+            raise CheckFailed(str(error)) from None
         print(error)
         return None
     outcome = evaluate(exercise, fn, seed=seed)
     _remember(exercise_id, fn, outcome)
-    print(outcome.render(detail=True))
+    report(outcome, detail=True)
     return None
 
 

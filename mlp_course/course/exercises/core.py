@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
+import os
 import textwrap
 import warnings
 from dataclasses import dataclass, field
@@ -119,12 +120,52 @@ class Outcome:
 # ---------------------------------------------------------------------------
 # Comparing outputs
 
-def tolerances(dtype: np.dtype, case: Case) -> tuple[float, float]:
+# How many units of the dtype's resolution an answer computed in that dtype may be
+# off at the values' magnitude. A correct float32 log_softmax (z − logsumexp(z)) on
+# |z| ≈ 200 is off by up to about 1.7 eps·max|z| (measured over 20 000 seeds, as is
+# PyTorch's own); 8 leaves room for longer reductions, and is still four orders of
+# magnitude below any mistake of formula.
+RESOLUTION_UNITS = 8.0
+
+
+def _magnitude(values) -> float:
+    """The largest finite absolute value among the floating-point arrays in ``values``."""
+    largest = 0.0
+    stack = [values]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (np.ndarray, np.floating, float)):
+            array = np.asarray(value)
+            if array.dtype.kind == "f" and array.size:
+                finite = np.abs(array[np.isfinite(array)])
+                if finite.size:
+                    largest = max(largest, float(finite.max()))
+    return largest
+
+
+def tolerances(dtype: np.dtype, case: Case, expected: Any = None) -> tuple[float, float]:
+    """(rtol, atol) for comparing an output of ``dtype`` with the expected one.
+
+    The absolute tolerance is never finer than the dtype's resolution at the
+    magnitude of the case's inputs and of the expected output
+    (``RESOLUTION_UNITS`` × eps(dtype) × max|value|): a correct answer cannot
+    be closer than its dtype can resolve, whatever the seed drew.
+    """
+    dtype = np.dtype(dtype)
     if case.rtol is not None or case.atol is not None:
-        return case.rtol or 0.0, case.atol or 0.0
-    if np.dtype(dtype) == np.float32:
-        return 1e-4, 1e-5
-    return 1e-6, 1e-9
+        rtol, atol = case.rtol or 0.0, case.atol or 0.0
+    elif dtype == np.float32:
+        rtol, atol = 1e-4, 1e-5
+    else:
+        rtol, atol = 1e-6, 1e-9
+    if dtype.kind == "f":
+        scale = max(_magnitude((case.args, case.kwargs)), _magnitude(expected))
+        atol = max(atol, RESOLUTION_UNITS * float(np.finfo(dtype).eps) * scale)
+    return rtol, atol
 
 
 def _describe(value: Any) -> str:
@@ -174,7 +215,7 @@ def default_compare(got: Any, expected: Any, case: Case, where: str = "") -> Mis
             zh="{where}数据类型（dtype）应为 {want}（与输入一致），实际为 {got}。",
             en="{where}the dtype should be {want} (the same as the input), got {got}.",
             where=where, want=expected_array.dtype, got=got_array.dtype))
-    rtol, atol = tolerances(expected_array.dtype, case)
+    rtol, atol = tolerances(expected_array.dtype, case, expected_array)
     expected_f = expected_array.astype(np.float64)
     got_f = got_array.astype(np.float64)
     nan_expected, nan_got = np.isnan(expected_f), np.isnan(got_f)
@@ -212,18 +253,19 @@ def _snapshot(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return copy.deepcopy(args), copy.deepcopy(kwargs)
 
 
-def _same_inputs(before, after) -> bool:
+def inputs_unchanged(before, after) -> bool:
     """Whether the learner's function left its inputs as they were (arrays inside
-    lists, tuples and dicts included)."""
+    lists, tuples and dicts included). The one test of an in-place change, used by
+    the learner's check and by the grader alike."""
     if isinstance(before, np.ndarray):
         return (isinstance(after, np.ndarray) and before.shape == after.shape
                 and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
     if isinstance(before, (list, tuple)):
         return (isinstance(after, (list, tuple)) and len(before) == len(after)
-                and all(_same_inputs(a, b) for a, b in zip(before, after)))
+                and all(inputs_unchanged(a, b) for a, b in zip(before, after)))
     if isinstance(before, dict):
         return (isinstance(after, dict) and before.keys() == after.keys()
-                and all(_same_inputs(before[k], after[k]) for k in before))
+                and all(inputs_unchanged(before[k], after[k]) for k in before))
     return True
 
 
@@ -315,6 +357,99 @@ def function_source(fn: Callable) -> str | None:
 
 
 # ---------------------------------------------------------------------------
+# Verdict texts: the one place both the learner's check and the grader take them from
+
+def passed_message(exercise_id: str, count: int) -> Message:
+    return Message(zh="✅ {name}：通过全部 {n} 项测试，与 PyTorch 的结果一致。",
+                   en="✅ {name}: passed all {n} tests; matches PyTorch.", name=exercise_id,
+                   n=count)
+
+
+def not_implemented_message(exercise_id: str) -> Message:
+    return Message(zh="⏳ {name}：还没有实现——把 `raise NotImplementedError` 换成你的代码吧。",
+                   en="⏳ {name}: not implemented yet: replace `raise NotImplementedError` "
+                      "with your code.", name=exercise_id)
+
+
+def raised_message(exercise_id: str, number: int, error: str, text: str) -> Message:
+    return Message(zh="❌ {name}：第 {number} 个测试中函数抛出了 {error}: {text}",
+                   en="❌ {name}: your function raised {error}: {text} (test {number})",
+                   name=exercise_id, number=number, error=error, text=text)
+
+
+def changed_input_message(exercise_id: str) -> Message:
+    return Message(zh="❌ {name}：函数修改了传入的数组（原地修改）。请不要改动输入，返回新数组。",
+                   en="❌ {name}: your function changed its input array in place. Leave inputs "
+                      "untouched and return a new array.", name=exercise_id)
+
+
+def forbidden_message(exercise_id: str, used: Sequence[str]) -> Message:
+    return Message(zh="🚫 {name}：不能使用现成的 {used}——这道题的目的就是亲手实现它。",
+                   en="🚫 {name}: the shortcut {used} is not allowed here: the point of this "
+                      "exercise is to write it yourself.",
+                   name=exercise_id, used=", ".join(sorted(set(used))))
+
+
+def wrong_message(exercise_id: str, why: Any) -> Message:
+    """``why`` is the Mismatch's public message (or anything that formats as one)."""
+    return Message(zh="❌ {name}：{why}", en="❌ {name}: {why}", name=exercise_id, why=why)
+
+
+EXIT_HINT = Message(
+    zh="sys.exit()、exit() 和 quit() 会结束整个程序（在笔记本里是结束内核），而不是从函数返回。"
+       "用 return 交回结果；要报告错误就 raise 一个异常。",
+    en="sys.exit(), exit() and quit() end the whole program (in a notebook, the kernel) "
+       "instead of returning from your function. Hand the result back with return; raise an "
+       "exception to report an error.")
+TIMEOUT_HINT = Message(
+    zh="检查每个 while 循环的条件是否会在有限步内变为假，以及是否有无意中遍历了巨大范围的循环；"
+       "这里的函数只需要几次 numpy 运算，不需要逐个元素循环。",
+    en="Check that every while loop's condition becomes false after finitely many steps and "
+       "that no loop runs over a huge range by mistake; these functions need only a few numpy "
+       "operations, no loop over single elements.")
+RECURSION_HINT = Message(
+    zh="函数在调用自己（或两个函数互相调用）且没有终止条件。检查是否不小心在函数体里调用了同名函数。",
+    en="The function calls itself (or two functions call each other) without an end. Check "
+       "whether the body calls a function of the same name by mistake.")
+
+
+def hint_for_error(error: str, case: Case | None, exercise: "Exercise") -> Message | None:
+    """The hint that fits an exception: the way out of the program or a runaway recursion
+    has its own; any other error the hint of the input that triggered it."""
+    if error == "SystemExit":
+        return EXIT_HINT
+    if error == "RecursionError":
+        return RECURSION_HINT
+    return (case.hint if case is not None else None) or exercise.hint
+
+
+# ---------------------------------------------------------------------------
+# Check cells under nbgrader
+
+NBGRADER_MODES = ("autograde", "validate")
+
+
+def under_nbgrader() -> bool:
+    """Whether nbgrader is running the notebook (``nbgrader autograde`` or ``validate``
+    set ``NBGRADER_EXECUTION``): a check cell must then fail by raising."""
+    return os.environ.get("NBGRADER_EXECUTION", "") in NBGRADER_MODES
+
+
+class CheckFailed(AssertionError):
+    """A check that did not pass while nbgrader grades the notebook (its cell scores 0)."""
+
+
+def report(outcome: "Outcome", detail: bool = True) -> None:
+    """Print a verdict; under nbgrader a verdict that is not a pass raises
+    :class:`CheckFailed` (an ``AssertionError``) with the same text instead, so
+    nbgrader's marks follow the check."""
+    words = outcome.render(detail=detail)
+    if not outcome.passed and under_nbgrader():
+        raise CheckFailed(words)
+    print(words)
+
+
+# ---------------------------------------------------------------------------
 # Running an exercise on a function
 
 def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
@@ -335,11 +470,8 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
     if source is not None:
         used = find_forbidden(source, exercise.forbidden)
         if used:
-            return Outcome(exercise.id, FORBIDDEN, Message(
-                zh="🚫 {name}：不能使用现成的 {used}——这道题的目的就是亲手实现它。",
-                en="🚫 {name}: the shortcut {used} is not allowed here: the point of this "
-                   "exercise is to write it yourself.",
-                name=exercise.id, used=", ".join(used)), max_points=max_points)
+            return Outcome(exercise.id, FORBIDDEN, forbidden_message(exercise.id, used),
+                           max_points=max_points)
     if cases is None:
         rng = np.random.default_rng(seed)
         cases = exercise.cases(rng)
@@ -353,38 +485,25 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
                 with np.errstate(all="ignore"):
                     got = fn(*args, **kwargs)
         except NotImplementedError:
-            return Outcome(exercise.id, NOT_IMPLEMENTED, Message(
-                zh="⏳ {name}：还没有实现——把 `raise NotImplementedError` 换成你的代码吧。",
-                en="⏳ {name}: not implemented yet: replace `raise NotImplementedError` "
-                   "with your code.", name=exercise.id), max_points=max_points)
+            return Outcome(exercise.id, NOT_IMPLEMENTED, not_implemented_message(exercise.id),
+                           max_points=max_points)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # the learner's bug, reported, never re-raised
-            return Outcome(exercise.id, ERROR, Message(
-                zh="❌ {name}：第 {number} 个测试中函数抛出了 {error}: {text}",
-                en="❌ {name}: your function raised {error}: {text} (test {number})",
-                name=exercise.id, number=number, error=type(error).__name__,
-                text=str(error)[:300]),
-                kind=case.kind, hint=case.hint or exercise.hint,
+            return Outcome(exercise.id, ERROR, raised_message(
+                exercise.id, number, type(error).__name__, str(error)[:300]),
+                kind=case.kind, hint=hint_for_error(type(error).__name__, case, exercise),
                 max_points=max_points, cases_run=number)
-        if not (_same_inputs(case.args, args) and _same_inputs(case.kwargs, kwargs)):
-            return Outcome(exercise.id, FAILED, Message(
-                zh="❌ {name}：函数修改了传入的数组（原地修改）。请不要改动输入，返回新数组。",
-                en="❌ {name}: your function changed its input array in place. Leave inputs "
-                   "untouched and return a new array.", name=exercise.id),
-                kind=case.kind, max_points=max_points, cases_run=number)
+        if not (inputs_unchanged(case.args, args) and inputs_unchanged(case.kwargs, kwargs)):
+            return Outcome(exercise.id, FAILED, changed_input_message(exercise.id),
+                           kind=case.kind, max_points=max_points, cases_run=number)
         mismatch = compare(got, expected, case)
         if mismatch is not None:
-            return Outcome(exercise.id, FAILED, Message(
-                zh="❌ {name}：{why}", en="❌ {name}: {why}",
-                name=exercise.id, why=mismatch.public),
-                kind=case.kind, hint=case.hint or exercise.hint, detail=mismatch.detail,
-                max_points=max_points, cases_run=number)
-    return Outcome(exercise.id, PASSED, Message(
-        zh="✅ {name}：通过全部 {n} 项测试，与 PyTorch 的结果一致。",
-        en="✅ {name}: passed all {n} tests; matches PyTorch.",
-        name=exercise.id, n=len(cases)),
-        points=max_points, max_points=max_points, cases_run=len(cases))
+            return Outcome(exercise.id, FAILED, wrong_message(exercise.id, mismatch.public),
+                           kind=case.kind, hint=case.hint or exercise.hint,
+                           detail=mismatch.detail, max_points=max_points, cases_run=number)
+    return Outcome(exercise.id, PASSED, passed_message(exercise.id, len(cases)),
+                   points=max_points, max_points=max_points, cases_run=len(cases))
 
 
 # ---------------------------------------------------------------------------
