@@ -2,19 +2,25 @@
 
 创建或更新课程的虚拟环境，然后在其中运行命令。
 
-    python3 tools/env.py lab [jupyter args...]   # set up, open JupyterLab
-    python3 tools/env.py test [pytest args...]   # set up, run every test
-    python3 tools/env.py setup                   # set up only
+    python3 tools/env.py lab [--lang zh|en] [jupyter args...]   # learner: open JupyterLab
+    python3 tools/env.py test [pytest args...]                  # developer: run every test
+    python3 tools/env.py setup [--dev]                          # set up only
 
-The environment lives in ``.venv`` in the repository. It is (re)installed when
-missing, or when ``requirements.txt`` or ``pyproject.toml`` changed since the
-last install, so re-running a command after pulling brings it up to date.
-Only Python 3.10+ and pip are needed beforehand.
+On Windows use ``py tools\\env.py lab`` (or ``test``).
+
+``lab`` and ``setup`` install what a learner needs (``requirements.txt``);
+``test`` and ``setup --dev`` add the development tools (``requirements-dev.txt``,
+present in a checkout, not in a class release). The environment lives in
+``.venv`` next to this folder (or where ``MLP_COURSE_VENV`` points). It is
+(re)installed when missing, or when a requirements file or ``pyproject.toml``
+changed since the last install, so re-running a command after pulling brings
+it up to date. Only Python 3.10+ and pip are needed beforehand.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -22,31 +28,68 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
+VENV = Path(os.environ.get("MLP_COURSE_VENV") or ROOT / ".venv").resolve()
 STAMP = VENV / ".mlp-course-installed"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+RUNTIME = "requirements.txt"
+DEV = "requirements-dev.txt"
 
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    for name in ("requirements.txt", "pyproject.toml"):
-        digest.update((ROOT / name).read_bytes())
+def _say(zh: str, en: str) -> None:
+    # this script runs before the course's package is installed, so it cannot use
+    # mlp_course.i18n; it follows the same setting (MLP_COURSE_LANG, else a
+    # release's own language, else Chinese)
+    lang = os.environ.get("MLP_COURSE_LANG", "").strip().lower()[:2]
+    if lang not in ("zh", "en"):
+        try:
+            settings = json.loads((ROOT / "mlp_course" / "release.json").read_text("utf-8"))
+            lang = settings.get("language", "zh")
+        except (OSError, ValueError, AttributeError):
+            lang = "zh"
+    print(f"[mlp-course] {en if lang == 'en' else zh}", flush=True)
+
+
+def _fingerprint(name: str) -> str:
+    """What an install of ``name`` depends on: the files, and the folder it installs from."""
+    digest = hashlib.sha256(str(ROOT).encode())
+    for part in (name, "pyproject.toml", *([RUNTIME] if name == DEV else [])):
+        digest.update((ROOT / part).read_bytes())
     return digest.hexdigest()
 
 
-def setup() -> None:
+def _installed() -> dict:
+    try:
+        found = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def setup(dev: bool = False) -> None:
+    wanted = DEV if dev else RUNTIME
+    if not (ROOT / wanted).exists():
+        _say(f"没有 {wanted}：测试与开发工具只在课程仓库中提供（发给学生的发布包只能运行 lab）。",
+             f"{wanted} is missing: the tests and development tools come with a checkout of "
+             "the course's repository (a class release runs `lab` only).")
+        raise SystemExit(2)
     if not PYTHON.exists():
-        print(f"[mlp-course] creating virtual environment in {VENV.name}/", flush=True)
+        _say(f"正在创建虚拟环境 {VENV.name}/", f"creating virtual environment in {VENV.name}/")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = _fingerprint()
-    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+    stamps = _installed()
+    if stamps.get(wanted) == _fingerprint(wanted):
         return
-    print("[mlp-course] installing requirements (first run or requirements changed)", flush=True)
+    if stamps.get(DEV) == _fingerprint(DEV) and not dev:
+        return  # the development environment contains the learner's
+    _say(f"正在安装 {wanted} 中的依赖（第一次运行，或依赖有改动）",
+         f"installing {wanted} (first run, or the requirements changed)")
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
     subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*pip, "-r", "requirements.txt"], check=True, cwd=ROOT)
-    STAMP.write_text(wanted + "\n")
+    subprocess.run([*pip, "-r", wanted], check=True, cwd=ROOT)
+    stamps = {RUNTIME: _fingerprint(RUNTIME)}
+    if dev:
+        stamps[DEV] = _fingerprint(DEV)
+    STAMP.write_text(json.dumps(stamps, indent=1) + "\n")
 
 
 def run(args: list[str]) -> int:
@@ -61,7 +104,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    setup()
+    setup(dev=command == "test" or (command == "setup" and "--dev" in rest))
     if command == "setup":
         return 0
     if command == "test":
