@@ -10,6 +10,12 @@ uses), ``RLIMIT_FSIZE`` (no disk-filling files), no core dumps. A watchdog
 reading ``/proc`` kills the kernel if its resident memory still grows past the
 limit (memory the data limit does not see, such as a child process).
 
+On Linux the kernel runs inside the submission's sandbox (see
+:mod:`mlp_course.grader.sandbox`): the launch command is wrapped in
+bubblewrap, the environment is the sandbox's (nothing of the grader's), and
+the kernel process itself is found among the sandbox's processes so that an
+interrupt reaches it and the memory watchdog counts every process inside.
+
 Only the shell channel is connected: the grader never reads what the
 submission prints (so printing cannot flood the grader, nor fake a verdict),
 ``allow_stdin`` is off (``input()`` fails instead of waiting), and each
@@ -25,6 +31,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 # Runs as ``python -c LAUNCHER <memory bytes> <ipykernel args...>``: limits
 # first, then the same start-up as ``python -m ipykernel_launcher``.
@@ -54,6 +61,9 @@ kernelapp.launch_new_instance()
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
+# Signals a crashing kernel dies of, by number (for "SIGSEGV" rather than "exit 139").
+SIGNAL_NAMES = {int(value): value.name for value in signal.Signals}
+
 OK = "ok"
 ERROR = "error"
 TIMEOUT = "timeout"
@@ -66,8 +76,9 @@ class Reply:
 
     ``status``: ``ok``, ``error`` (the code raised; ``ename``/``evalue``),
     ``timeout`` (interrupted after its deadline; the kernel lives on) or
-    ``dead`` (the kernel exited, was killed for memory, or could not be
-    interrupted and was killed; ``reason`` says which).
+    ``dead`` (the kernel exited, crashed, was killed for memory, or could not
+    be interrupted and was killed; ``reason`` says which: ``exit:<code>``,
+    ``signal:<SIGNAME>``, ``memory`` or ``timeout``).
     """
 
     status: str
@@ -97,17 +108,31 @@ def _kernel_manager_class():
     return LimitedKernelManager
 
 
-def _rss_bytes(pid: int) -> int:
-    """Resident memory of a process and its direct children (0 if unknown)."""
-    total = 0
-    pids = [pid]
+def _children(pid: int) -> list[int]:
+    found = []
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
-            children = (task / "children").read_text().split()
-            pids.extend(int(child) for child in children)
-    except OSError:
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    except (OSError, ValueError):
         pass
-    for one in pids:
+    return found
+
+
+def descendants(pid: int, limit: int = 4096) -> list[int]:
+    """Every process below ``pid`` (breadth first; empty where /proc is unavailable)."""
+    found, queue = [], [pid]
+    while queue and len(found) < limit:
+        for child in _children(queue.pop(0)):
+            if child not in found:
+                found.append(child)
+                queue.append(child)
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident memory of a process and everything it started (0 if unknown)."""
+    total = 0
+    for one in [pid, *descendants(pid)]:
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -118,6 +143,13 @@ def _rss_bytes(pid: int) -> int:
     return total
 
 
+def _command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return []
+
+
 class KernelSession:
     """A kernel that runs one submission, with deadlines and a memory limit.
 
@@ -126,8 +158,15 @@ class KernelSession:
     """
 
     def __init__(self, cwd: Path, memory_mb: int = 2048, startup_timeout: float = 60.0,
-                 interrupt_grace: float = 2.0, env: dict | None = None):
+                 interrupt_grace: float = 2.0, env: dict | None = None,
+                 wrap: Callable[[list[str]], list[str]] | None = None,
+                 base_env: dict | None = None):
+        """``wrap`` turns the kernel's command into the sandboxed one; ``base_env``
+        replaces the inherited environment (the sandbox's clean one); ``env`` adds to it."""
         self.cwd = Path(cwd)
+        self.wrap = wrap
+        self.base_env = dict(base_env) if base_env is not None else None
+        self.kernel_pid: int | None = None   # the kernel itself (inside the sandbox)
         self.memory_bytes = int(memory_mb) * 1024 * 1024 if memory_mb else 0
         self.startup_timeout = startup_timeout
         self.interrupt_grace = interrupt_grace
@@ -144,7 +183,7 @@ class KernelSession:
     # -- life cycle ---------------------------------------------------------
 
     def _environment(self) -> dict:
-        env = dict(os.environ)
+        env = dict(os.environ) if self.base_env is None else dict(self.base_env)
         for name in THREAD_VARIABLES:
             env[name] = "1"
         # Plots render off-screen; IPython's own files live in the submission's
@@ -160,12 +199,13 @@ class KernelSession:
     async def start(self) -> None:
         manager_class = _kernel_manager_class()
         manager = manager_class()
-        manager.launch_argv = [
+        argv = [
             sys.executable, "-c", LAUNCHER, str(self.memory_bytes),
             "-f", "{connection_file}",
             "--HistoryManager.enabled=False",
             "--IPKernelApp.quiet=True",
         ]
+        manager.launch_argv = self.wrap(argv) if self.wrap is not None else argv
         manager.connection_file = str(self.cwd / ".kernel-connection.json")
         # local sockets in the submission's folder: no TCP ports to find or leak
         manager.transport = "ipc"
@@ -182,6 +222,30 @@ class KernelSession:
         if self.memory_bytes and self.pid:
             self._watchdog = asyncio.ensure_future(self._watch_memory())
         await self._wait_ready()
+        self.kernel_pid = self._find_kernel()
+
+    def _find_kernel(self) -> int | None:
+        """The kernel's own process: the launcher itself, or the Python below the sandbox."""
+        if self.pid is None or self.wrap is None:
+            return self.pid
+        for pid in descendants(self.pid, limit=64):
+            words = _command_line(pid)
+            if words and words[0] == sys.executable and LAUNCHER in words:
+                return pid
+        return None
+
+    def ended(self) -> str:
+        """How the kernel's process ended: ``signal:SIGSEGV``, ``exit:1`` (or ``exited``)."""
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        if code is None:
+            return "exited"
+        if code < 0:
+            return f"signal:{SIGNAL_NAMES.get(-code, -code)}"
+        if self.wrap is not None and 128 < code < 128 + 65:
+            # bubblewrap exits with 128 + n when the command died of signal n
+            return f"signal:{SIGNAL_NAMES.get(code - 128, code - 128)}"
+        return f"exit:{code}"
 
     async def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -272,7 +336,7 @@ class KernelSession:
         """
         started = time.monotonic()
         if not await self.alive():
-            return Reply(DEAD, reason=self.death_reason or "exited", seconds=0.0)
+            return Reply(DEAD, reason=self.death_reason or self.ended(), seconds=0.0)
         msg_id = self.client.execute(code, silent=silent, store_history=not silent,
                                      allow_stdin=False, stop_on_error=False)
         reply = await self._await_reply(msg_id, started + max(0.0, timeout))
@@ -280,14 +344,11 @@ class KernelSession:
             reply.seconds = time.monotonic() - started
             return reply
         if not await self.alive():
-            return Reply(DEAD, reason=self.death_reason or "exited",
+            return Reply(DEAD, reason=self.death_reason or self.ended(),
                          seconds=time.monotonic() - started)
         # Over time: interrupt (KeyboardInterrupt in the kernel), and if the code
         # swallows that or sits in C code, kill the kernel.
-        try:
-            await self.manager.interrupt_kernel()
-        except Exception:
-            pass
+        await self.interrupt()
         reply = await self._await_reply(msg_id, time.monotonic() + self.interrupt_grace)
         seconds = time.monotonic() - started
         if reply is not None:
@@ -296,6 +357,19 @@ class KernelSession:
             self.death_reason = self.death_reason or "timeout"
             await self.kill()
         return Reply(DEAD, reason=self.death_reason or "timeout", seconds=seconds)
+
+    async def interrupt(self) -> None:
+        """SIGINT to the kernel process itself (inside the sandbox, in its own session)."""
+        if self.kernel_pid is not None and self.wrap is not None:
+            try:
+                os.kill(self.kernel_pid, signal.SIGINT)
+            except OSError:
+                pass
+            return
+        try:
+            await self.manager.interrupt_kernel()
+        except Exception:
+            pass
 
     async def _await_reply(self, msg_id: str, deadline: float) -> Reply | None:
         while True:

@@ -253,21 +253,93 @@ def _source_of(obj):
         return None
 
 
+def _dotted(obj) -> str | None:
+    """``module:qualname`` of a library object (a module, class or callable), else None."""
+    import types
+
+    if isinstance(obj, types.ModuleType):
+        return f"{obj.__name__}:"
+    if not callable(obj):
+        return None
+    module = getattr(obj, "__module__", None)
+    if not isinstance(module, str) or module in ("__main__", "builtins"):
+        if not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)) \
+                and isinstance(getattr(type(obj), "__module__", None), str):
+            module = type(obj).__module__  # an instance: its class's module
+            if module in ("__main__", "builtins"):
+                return None
+            return f"{module}:{type(obj).__qualname__}"
+        return None
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or ""
+    return f"{module}:{qualname}" if isinstance(qualname, str) else f"{module}:"
+
+
+def _library_in(values) -> list:
+    found = []
+    for value in values:
+        try:
+            name = _dotted(value)
+        except Exception:
+            name = None
+        if name is not None:
+            found.append(name[:200])
+    return found
+
+
 def _describe(fn, namespace) -> dict:
-    """What the grader needs to know about a captured function (for forbidden checks)."""
+    """What the grader needs to know about a captured function (for forbidden checks).
+
+    For a callable that is not a plain function (an instance with ``__call__``,
+    a bound method, a ``functools.partial``) the function that really runs is
+    followed. Library objects it reaches without naming them are listed too:
+    its default arguments, its closure, the globals it reads.
+    """
     import types
 
     info = {"found": fn is not None, "callable": callable(fn), "type": type(fn).__qualname__,
             "module": str(getattr(fn, "__module__", "") or ""),
             "qualname": str(getattr(fn, "__qualname__", "") or getattr(fn, "__name__", "") or ""),
-            "source": None, "helpers": {}}
-    if not isinstance(fn, types.FunctionType):
+            "source": None, "helpers": {}, "defaults": [], "closure": [], "referenced": []}
+    target = fn
+    if isinstance(fn, types.MethodType):
+        target = fn.__func__
+        info["defaults"] += _library_in([fn.__self__])
+    elif not isinstance(fn, types.FunctionType) and callable(fn):
+        partial_func = getattr(fn, "func", None)
+        if callable(partial_func) and isinstance(getattr(fn, "args", None), tuple):
+            target = partial_func
+            info["defaults"] += _library_in([partial_func, *fn.args,
+                                             *(getattr(fn, "keywords", None) or {}).values()])
+        else:
+            kind = type(fn)
+            call = getattr(kind, "__call__", None)
+            if isinstance(call, types.FunctionType):
+                target = call
+                info["class_source"] = _source_of(kind)
+                try:
+                    info["defaults"] += _library_in(list(vars(fn).values())[:100])
+                except TypeError:
+                    pass
+    if not isinstance(target, types.FunctionType):
         return info
-    info["source"] = _source_of(fn)
+    info["source"] = _source_of(target)
     # helper functions of the notebook that the function calls, followed a few levels deep
-    seen, queue = {id(fn)}, [fn]
+    seen, queue = {id(target)}, [target]
     while queue and len(info["helpers"]) < 20:
         current = queue.pop()
+        info["defaults"] += _library_in(list(current.__defaults__ or ())
+                                        + list((current.__kwdefaults__ or {}).values()))
+        cells = []
+        for cell in current.__closure__ or ():
+            try:
+                cells.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                continue
+        info["closure"] += _library_in(cells)
+        for inner in cells:
+            if isinstance(inner, types.FunctionType) and id(inner) not in seen:
+                seen.add(id(inner))
+                queue.append(inner)
         codes, names = [current.__code__], set()
         while codes:
             code = codes.pop()
@@ -280,7 +352,58 @@ def _describe(fn, namespace) -> dict:
                 seen.add(id(helper))
                 queue.append(helper)
                 info["helpers"][name] = _source_of(helper)
+            elif helper is not None and not isinstance(helper, types.FunctionType):
+                info["referenced"] += _library_in([helper])
+    for key in ("defaults", "closure", "referenced"):
+        info[key] = sorted(set(info[key]))[:200]
     return info
+
+
+# ---------------------------------------------------------------------------
+# Built-ins and the helper itself, as they were when the kernel started
+
+_ORIGINAL: dict = {}
+_WATCHED_BUILTINS = ("isinstance", "issubclass", "type", "callable", "getattr", "hasattr",
+                     "setattr", "open", "globals", "__import__", "repr", "str", "len", "compile",
+                     "exec", "eval", "super", "print", "BaseException", "Exception",
+                     "NotImplementedError")
+_HELPER_FUNCTIONS = ("capture", "call", "disarm", "encode", "decode", "read_json",
+                     "_write_json", "_describe", "_source_of", "_dotted", "_library_in",
+                     "tampered")
+
+
+def seal() -> None:
+    """Remember built-ins and this module's functions as the kernel started (before any cell)."""
+    import builtins
+    import inspect
+
+    import numpy as np
+
+    module = globals()
+    for name in _WATCHED_BUILTINS:
+        _ORIGINAL["builtins." + name] = (builtins, name, getattr(builtins, name, None))
+    for name in _HELPER_FUNCTIONS:
+        _ORIGINAL["helper." + name] = (None, name, module.get(name))
+        function = module.get(name)
+        if function is not None:
+            _ORIGINAL["helper." + name + ".__code__"] = (function, "__code__", function.__code__)
+    for owner, name in ((json, "dump"), (json, "load"), (np, "save"), (np, "load"),
+                        (inspect, "getsource")):
+        _ORIGINAL[f"{owner.__name__}.{name}"] = (owner, name, getattr(owner, name, None))
+
+
+def tampered() -> list:
+    """Which of the remembered objects a cell has replaced since the kernel started."""
+    changed = []
+    module = globals()
+    for label, (owner, name, original) in _ORIGINAL.items():
+        try:
+            current = module.get(name) if owner is None else getattr(owner, name, None)
+        except Exception:
+            current = None
+        if current is not original:
+            changed.append(label)
+    return changed
 
 
 def capture(namespace, exercise_id: str, function_name: str, path: str) -> None:
@@ -293,6 +416,10 @@ def capture(namespace, exercise_id: str, function_name: str, path: str) -> None:
         info = {"found": fn is not None, "callable": callable(fn), "type": type(fn).__qualname__,
                 "module": "", "qualname": "", "source": None, "helpers": {},
                 "problem": type(error).__name__}
+    try:
+        info["tampered"] = tampered()
+    except Exception as error:
+        info["tampered"] = [f"check failed: {type(error).__name__}"]
     _write_json(path, info)
 
 

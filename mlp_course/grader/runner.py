@@ -185,8 +185,10 @@ class NotebookRun:
             raise GiveUp(str(error)) from None
         source = Path(__file__).with_name("kernel_helper.py").read_text(encoding="utf-8")
         name = self.helper_module
+        # the helper resolves built-ins from its own copy, taken before any cell ran
         install = (f"import sys as _s, types as _t\n"
                    f"_m = _t.ModuleType({name!r})\n"
+                   f"_m.__dict__['__builtins__'] = dict(vars(_s.modules['builtins']))\n"
                    f"exec(compile({source!r}, '<mlp_course grader>', 'exec'), _m.__dict__)\n"
                    f"_m.seal()\n"
                    f"_s.modules[{name!r}] = _m\n"
@@ -526,7 +528,10 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                             error=cell_error)
                     decided[exercise.id] = await _test(run, exercise_plan, aliases, cell_error,
                                                        settings, result)
-            elif reply.status in (kernel_module.TIMEOUT, kernel_module.DEAD):
+            elif reply.status == kernel_module.DEAD or (
+                    reply.status == kernel_module.TIMEOUT and not out_of_time):
+                # a cell that is not an answer cell, named (the notebook's own limit is
+                # reported once, below)
                 run.incidents.append((verdict.TIMEOUT if reply.status == kernel_module.TIMEOUT
                                       else verdict.KERNEL_RESTARTED,
                                       _cell_incident(cell, reply, run.last_limit)))

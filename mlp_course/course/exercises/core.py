@@ -555,3 +555,26 @@ def get_exercise(exercise_id: str) -> Exercise:
 def exercises_of(lesson_id: str) -> list[Exercise]:
     load_all()
     return [ex for ex in REGISTRY.values() if ex.lesson == lesson_id]
+
+
+# ---------------------------------------------------------------------------
+# While the grader runs a notebook
+
+GRADING_VARIABLE = "MLP_COURSE_GRADING"
+
+
+def grading() -> bool:
+    """Whether this kernel is one the auto-grader started (its sandbox sets the variable)."""
+    return os.environ.get(GRADING_VARIABLE) == "1"
+
+
+def unavailable_while_grading(exercise_id: str) -> Callable:
+    """A stand-in that fails: no reference implementation is handed out while grading."""
+    def unavailable(*args, **kwargs):
+        raise RuntimeError(Message(
+            zh="评分时没有 {name} 的参考实现可用：后面的单元格只能使用你自己的函数。",
+            en="No reference implementation of {name} is available while grading: the cells "
+               "below can only use your own function.", name=exercise_id).render())
+
+    unavailable.__name__ = unavailable.__qualname__ = f"{exercise_id}_unavailable"
+    return unavailable
