@@ -4,7 +4,8 @@
 
     python -m mlp_course grade SUBMISSION... --out DIR [--lesson L] [--jobs N]
         [--timeout S] [--cell-timeout S] [--call-timeout S] [--memory MB]
-        [--seed N] [--lang zh|en]
+        [--seed N] [--lang zh|en] [--resume] [--no-sandbox]
+    python -m mlp_course grade --verify DIR [--lang zh|en]
 
 Student ids: folders are searched recursively for ``*.ipynb``; a notebook in
 a subfolder belongs to the subfolder (``submitted/alice/x.ipynb`` → ``alice``),
@@ -13,16 +14,24 @@ one directly in the folder or named on its own to its file name
 (``carol/01_softmax.ipynb``) belongs to the folder that holds it.
 
 Writes ``DIR/gradebook.csv``, ``DIR/gradebook.json`` (with the seed, so a run
-can be repeated exactly) and ``DIR/feedback/<student>.md``. Exit code 0 when
-the batch completed, whatever the grades; 2 for a usage error.
+can be repeated exactly) and ``DIR/feedback/<student>.md``, each saved again
+(atomically) as soon as a notebook is graded. Ctrl-C or SIGTERM stops the batch,
+keeps what is graded and says how to resume: the same command with
+``--resume`` grades only the rest, with the recorded seed (a different
+``--seed`` is refused). ``python -m mlp_course grade --verify DIR`` checks a
+gradebook: CSV = JSON, every submission's rows complete, no half-written file.
+
+Exit code 0 when the batch completed, whatever the grades; 2 for a usage
+error; 130 (Ctrl-C) or 143 (SIGTERM) for a stopped run. ``--verify``: 0
+complete, 3 partial, 1 inconsistent.
 """
 
 from __future__ import annotations
 
 import argparse
 import secrets
+import signal
 import sys
-import time
 from pathlib import Path
 
 from ..i18n import CourseValueError, get_language, language, language_option, text
@@ -69,8 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="seed of the test inputs (default: random, recorded in the gradebook) "
                              "/ 测试输入的随机种子（默认随机，并记录在成绩册中）")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run submissions without the bubblewrap sandbox (only for work you "
+                             "trust) / 不使用 bubblewrap 沙箱运行作业（仅限可信的作业）")
     parser.add_argument("--lang", choices=["zh", "en"], default=None,
                         help="language of the gradebook and feedback / 成绩册与反馈的语言")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish the gradebook in --out of a stopped run: graded notebooks "
+                             "are skipped, the recorded seed and language are kept / "
+                             "续评 --out 中被中止的成绩册：跳过已评的作业，沿用记录的种子与语言")
+    parser.add_argument("--verify", metavar="DIR",
+                        help="only check the gradebook in DIR (CSV = JSON, rows complete); exit "
+                             "0 complete, 3 partial, 1 inconsistent / 只校验 DIR 中的成绩册")
     return parser
 
 
@@ -96,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    if any(word == "--verify" or word.startswith("--verify=") for word in argv):
+        return _verify(argv)
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -124,9 +145,10 @@ def _main(argv: list[str]) -> int:
         except CourseValueError as error:
             return _usage(str(error), parser)
 
+    from ..course.exercises.core import load_all
     from . import report
     from .runner import Settings, grade_batch
-    from .submissions import find_submissions
+    from .submissions import examine, find_submissions
 
     submissions, missing = find_submissions(args.submissions)
     for name in missing:
@@ -138,27 +160,116 @@ def _main(argv: list[str]) -> int:
     if args.out.exists() and not args.out.is_dir():
         return _usage(text(zh="--out 应为文件夹，但 {path} 是一个文件。",
                            en="--out must be a folder, but {path} is a file.", path=args.out))
-    seed = args.seed if args.seed is not None else secrets.randbits(32)
+    from . import sandbox
+
+    if not args.no_sandbox and sandbox.problem() is not None:
+        print(sandbox.problem(), file=sys.stderr)
+        return 2
+    earlier = report.read_gradebook(args.out) if args.resume else None
+    if args.resume and earlier is None:
+        print(text(zh="{path} 中没有可续评的成绩册，从头开始评分。",
+                   en="No gradebook to resume in {path}; grading from the start.",
+                   path=args.out), file=sys.stderr)
+    if earlier is not None:
+        recorded_lesson = (earlier.get("settings") or {}).get("lesson")
+        for name, asked, kept in (("--seed", args.seed, earlier.get("seed")),
+                                  ("--lang", args.lang, earlier.get("lang")),
+                                  ("--lesson", lesson, recorded_lesson)):
+            if asked is not None and asked != kept:
+                return _usage(text(
+                    zh="--resume 只能用原来的设置续评：{path} 中的成绩册用的是 {name} {kept}，"
+                       "而这次给的是 {asked}。去掉 {name}（沿用原值），或换一个 --out 重新评分。",
+                    en="--resume continues with the original settings: the gradebook in {path} "
+                       "used {name} {kept}, but {asked} was given. Leave {name} out (the "
+                       "recorded value is used) or grade afresh into another --out.",
+                    path=args.out, name=name, kept=kept, asked=asked))
+        lang = earlier.get("lang", lang)
+        lesson = recorded_lesson
+    elif (args.out / "gradebook.json").exists():
+        print(text(zh="{path} 中已有成绩册，将被这次评分取代（想接着评完它，请加 --resume）。",
+                   en="{path} already holds a gradebook; this run replaces it (add --resume "
+                      "to finish that one instead).", path=args.out), file=sys.stderr)
+    seed = earlier["seed"] if earlier is not None else (
+        args.seed if args.seed is not None else secrets.randbits(32))
     settings = Settings(jobs=args.jobs, timeout=args.timeout, cell_timeout=args.cell_timeout,
                         call_timeout=args.call_timeout, memory_mb=args.memory, seed=seed,
-                        lesson=lesson)
-    print(text(zh="评分 {n} 份作业（并行 {jobs} 个，随机种子 {seed}）……",
-               en="Grading {n} submissions ({jobs} at a time, seed {seed})...",
-               n=len(submissions), jobs=settings.jobs, seed=seed), file=sys.stderr)
-    progress = report.Progress(len(submissions), lang)
-    started = time.monotonic()
-    results = grade_batch(submissions, settings, on_done=progress.update)
-    progress.finish()
-    seconds = time.monotonic() - started
+                        lesson=lesson, sandbox=not args.no_sandbox)
     recorded = {"jobs": settings.jobs, "timeout": settings.timeout,
                 "cell_timeout": settings.cell_timeout, "call_timeout": settings.call_timeout,
-                "memory_mb": settings.memory_mb, "lesson": settings.lesson}
-    data = report.write_gradebook(results, args.out, lang, seed, recorded, seconds)
-    report.write_feedback(results, args.out, lang)
+                "memory_mb": settings.memory_mb, "lesson": settings.lesson,
+                "sandbox": settings.sandbox}
+    examine(submissions, load_all(), lesson)
+    gradebook = report.Gradebook(args.out, lang, seed, recorded,
+                                 [str(s.path) for s in submissions], earlier)
+    done = gradebook.done()
+    todo = [s for s in submissions if str(s.path) not in done]
+    with language(lang):
+        if earlier is not None:
+            print(text(zh="续评：{done} 份已评过（跳过），还剩 {n} 份。",
+                       en="Resuming: {done} already graded (skipped), {n} to go.",
+                       done=len(submissions) - len(todo), n=len(todo)), file=sys.stderr)
+        print(text(zh="评分 {n} 份作业（并行 {jobs} 个，随机种子 {seed}）……",
+                   en="Grading {n} submissions ({jobs} at a time, seed {seed})...",
+                   n=len(todo), jobs=settings.jobs, seed=seed), file=sys.stderr)
+    progress = report.Progress(len(todo), lang)
+
+    def finished(result) -> None:
+        gradebook.add(result)
+        progress.update(result)
+
+    stopped = []
+
+    def terminate(number, frame) -> None:  # SIGTERM stops the batch as Ctrl-C does
+        stopped.append(number)
+        signal.raise_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        if todo:
+            grade_batch(todo, settings, on_done=finished)
+    except KeyboardInterrupt:
+        progress.finish()
+        with language(lang):
+            print(text(zh="评分已中止：{done}/{n} 份作业已评完并保存在 {path}（成绩册可用，但不完整）。"
+                          "用同样的命令加上 --resume 评完其余的。",
+                       en="Grading stopped: {done} of {n} submissions are graded and saved in "
+                          "{path} (a valid but partial gradebook). Run the same command with "
+                          "--resume to grade the rest.",
+                       done=len(gradebook.records), n=len(submissions), path=args.out),
+                  file=sys.stderr)
+        return 143 if stopped else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    progress.finish()
+    data = gradebook.finish()
     with language(lang):
         print(report.format_summary(data, lang))
+        if not settings.sandbox:
+            print(sandbox.no_sandbox_warning())
         print(text(zh="成绩册：{csv}、{json}；反馈：{feedback}",
                    en="Gradebook: {csv}, {json}; feedback: {feedback}",
                    csv=args.out / "gradebook.csv", json=args.out / "gradebook.json",
                    feedback=args.out / "feedback"))
     return 0
+
+
+def _verify(argv: list[str]) -> int:
+    """``grade --verify DIR``: check a gradebook (CSV = JSON, rows complete, nothing half-written)."""
+    parser = _Parser(prog="python -m mlp_course grade --verify",
+                     description="Check a gradebook / 校验成绩册")
+    parser.add_argument("--verify", required=True, type=Path, metavar="DIR",
+                        help="the --out folder of a grading run / 评分时 --out 指定的文件夹")
+    parser.add_argument("--lang", choices=["zh", "en"], default=None,
+                        help="language of the report / 报告的语言")
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as problem:
+        return _usage(str(problem), parser)
+    except SystemExit as done:
+        return int(done.code or 0)
+    from . import report
+
+    code, lines = report.verify(args.verify, args.lang or get_language())
+    for line in lines:
+        print(line, file=sys.stdout if code in (0, 3) else sys.stderr)
+    return code
