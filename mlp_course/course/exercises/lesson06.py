@@ -35,7 +35,11 @@ _LIBRARY_BACKWARD = ("mlp_course.linear_backward", "mlp_course.nn.layers.linear_
                      "mlp_course.sigmoid_backward", "mlp_course.tanh_backward",
                      "mlp_course.nn.activations.activation_backward",
                      "mlp_course.cross_entropy_grad", "mlp_course.nn.losses.cross_entropy_grad",
-                     "mlp_course.MLP", "mlp_course.nn.mlp", "MLP")
+                     "mlp_course.MLP", "mlp_course.nn.mlp", "MLP",
+                     # this lesson's own references and PyTorch helpers (mlp_backward_torch)
+                     "mlp_course.course.exercises.lesson06", "mlp_backward_torch",
+                     "output_delta_reference", "linear_grads_reference",
+                     "hidden_delta_reference", "mlp_backward_reference")
 
 
 def _check_activation(activation) -> str:
@@ -266,7 +270,8 @@ OUTPUT_DELTA = register(Exercise(
     lesson=LESSON,
     function="output_delta",
     points=2,
-    title=Message(zh="输出层误差 Δ² = (Ŷ − Y)/N", en="The output error Δ² = (Ŷ − Y)/N"),
+    title=Message(zh="输出层误差 Δ²：损失对 logits 的梯度",
+                  en="The output error Δ²: the gradient at the logits"),
     cases=_output_delta_cases,
     expected=_expected_output_delta,
     reference=output_delta_reference,
@@ -410,8 +415,8 @@ HIDDEN_DELTA = register(Exercise(
     lesson=LESSON,
     function="hidden_delta",
     points=3,
-    title=Message(zh="隐藏层误差 Δ¹ = (Δ² W²) ∘ f′(Z¹)",
-                  en="The hidden error Δ¹ = (Δ² W²) ∘ f′(Z¹)"),
+    title=Message(zh="隐藏层误差 Δ¹：损失对 Z¹ 的梯度",
+                  en="The hidden error Δ¹: the gradient at Z¹"),
     cases=_hidden_delta_cases,
     expected=_expected_hidden_delta,
     reference=hidden_delta_reference,
