@@ -37,9 +37,7 @@ _LIBRARY_BACKWARD = ("mlp_course.linear_backward", "mlp_course.nn.layers.linear_
                      "mlp_course.cross_entropy_grad", "mlp_course.nn.losses.cross_entropy_grad",
                      "mlp_course.MLP", "mlp_course.nn.mlp", "MLP",
                      # this lesson's own references and PyTorch helpers (mlp_backward_torch)
-                     "mlp_course.course.exercises.lesson06", "mlp_backward_torch",
-                     "output_delta_reference", "linear_grads_reference",
-                     "hidden_delta_reference", "mlp_backward_reference")
+                     "mlp_course.course.exercises.lesson06", "mlp_backward_torch")
 
 
 def _check_activation(activation) -> str:
