@@ -16,6 +16,7 @@ import csv
 import importlib.util
 import io
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -203,8 +204,18 @@ EXPECTED = {
     "empty": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
     "not_json": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
     "other_lesson": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+    # a symbolic link to the correct student's notebook, and one to a system file
+    "mallory": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+    "system_link": {"softmax": (0, "not_graded"), "log_softmax": (0, "not_graded")},
+    # a solved lesson 01 saved under lesson 02's name: graded by content, flagged
+    "misnamed": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
 }
+# two notebooks of the lesson from one student: the most recently modified counts
+TWICE = {"newer.ipynb": {"softmax": (2, "passed"), "log_softmax": (0, "not_implemented")},
+         "older.ipynb": {"softmax": (0, "passed"), "log_softmax": (0, "passed")}}
+NOTEBOOKS = len(EXPECTED) + len(TWICE)
 PROBLEMS = {"empty": {"unreadable"}, "not_json": {"unreadable"}, "other_lesson": {"wrong_lesson"},
+            "mallory": {"symlink"}, "system_link": {"symlink"}, "misnamed": {"name_mismatch"},
             "kills_its_kernel": {"kernel_restarted"}}
 # students whose answer functions can safely run in this process too
 IN_PROCESS = ("correct", "untouched", "partial", "raises_and_exits", "patches_and_fakes")
@@ -266,6 +277,17 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
                                         "    ### BEGIN SOLUTION\n    return 0.0\n"
                                         "    ### END SOLUTION"})
     save("other_lesson", other)
+
+    (folder / "mallory.ipynb").symlink_to("correct.ipynb")
+    (folder / "system_link.ipynb").symlink_to("/etc/passwd")
+    (folder / "misnamed").mkdir()
+    nbformat.write(solved, str(folder / "misnamed" / "02_nll.ipynb"))
+    sources["misnamed"] = good
+    (folder / "twice").mkdir()
+    nbformat.write(solved, str(folder / "twice" / "older.ipynb"))
+    nbformat.write(with_answers(untouched, {**stub, "softmax": good["softmax"]}),
+                   str(folder / "twice" / "newer.ipynb"))
+    os.utime(folder / "twice" / "older.ipynb", (1_600_000_000, 1_600_000_000))
     return sources
 
 
@@ -288,13 +310,14 @@ def graded(tmp_path_factory):
             "json": document, "csv": table, "out": out, "sources": sources}
 
 
-def _rows(graded, student: str) -> list[dict]:
-    return [row for row in graded["json"]["rows"] if row["student"] == student]
+def _rows(graded, student: str, file: str | None = None) -> list[dict]:
+    return [row for row in graded["json"]["rows"] if row["student"] == student
+            and (file is None or Path(row["submission"]).name == file)]
 
 
 def test_the_batch_completes_with_exit_code_zero_and_a_summary(graded):
     assert graded["code"] == 0, graded["stderr"]
-    count = len(EXPECTED)
+    count = NOTEBOOKS
     assert f"Graded {count} submissions" in graded["stdout"]
     assert "01_softmax: mean" in graded["stdout"]
     assert "Not passed, by exercise:" in graded["stdout"]
@@ -322,10 +345,69 @@ def test_csv_and_json_hold_the_same_rows(graded):
     assert [r["student"] for r in graded["csv"]] == [r["student"] for r in graded["json"]["rows"]]
     for from_csv, from_json in zip(graded["csv"], graded["json"]["rows"]):
         assert float(from_csv["points"]) == from_json["points"]
-        assert from_csv["status"] == from_json["status"]
-        assert from_csv["message"] == from_json["message"]
+        assert float(from_csv["max_points"]) == from_json["max_points"]
+        for column in ("student", "lesson", "exercise", "status", "message", "submission",
+                       "flags"):
+            assert from_csv[column] == from_json[column]
+        assert from_csv["counted"] == ("yes" if from_json["counted"] else "no")
     assert list(graded["csv"][0]) == ["student", "lesson", "exercise", "points", "max_points",
-                                      "status", "message", "submission"]
+                                      "status", "message", "submission", "counted", "flags"]
+    assert graded["json"]["complete"] is True and graded["json"]["pending"] == []
+
+
+def test_the_gradebook_passes_its_own_check(graded, capsys):
+    assert main(["--verify", str(graded["out"]), "--lang", "en"]) == 0
+    assert "CSV and JSON agree" in capsys.readouterr().out
+    # every submission's rows are complete: one per exercise of its lesson
+    for record in graded["json"]["submissions"]:
+        exercises = [r["exercise"] for r in record["rows"] if r["exercise"] != "(submission)"]
+        assert sorted(exercises) == sorted(EXERCISES), record["submission"]
+        assert sum(r["points"] for r in record["rows"]) == record["points"]
+
+
+def test_a_tampered_gradebook_fails_its_check(graded, tmp_path, capsys):
+    import shutil
+
+    copy_out = tmp_path / "out"
+    shutil.copytree(graded["out"], copy_out)
+    text = (copy_out / "gradebook.csv").read_text(encoding="utf-8-sig")
+    (copy_out / "gradebook.csv").write_text(text.replace(",0,2,not_implemented", ",2,2,not_implemented", 1),
+                                            encoding="utf-8-sig")
+    assert main(["--verify", str(copy_out), "--lang", "en"]) == 1
+    assert "differs from gradebook.json" in capsys.readouterr().err
+
+
+def test_links_duplicates_and_misnamed_notebooks(graded):
+    # the link is refused by name; the student it points at keeps their own row
+    link = next(r for r in _rows(graded, "mallory") if r["exercise"] == "(submission)")
+    assert "symbolic link" in link["message"] and "correct.ipynb" in link["message"]
+    assert {r["points"] for r in _rows(graded, "correct")} == {2}
+    system = next(r for r in _rows(graded, "system_link") if r["exercise"] == "(submission)")
+    assert "symbolic link" in system["message"] and "JSON" not in system["message"]
+    # two notebooks: both graded and reported, the newer one counts
+    for file, expected in TWICE.items():
+        rows = _rows(graded, "twice", file)
+        for exercise, (points, status) in expected.items():
+            row = next(r for r in rows if r["exercise"] == exercise)
+            assert (row["points"], row["status"]) == (points, status), row
+            assert row["counted"] is (file == "newer.ipynb")
+        warning = next(r for r in rows if r["exercise"] == "(submission)")
+        assert warning["status"] == "duplicate" and "most recently modified" in warning["message"]
+    records = {Path(r["submission"]).name: r for r in graded["json"]["submissions"]
+               if r["student"] == "twice"}
+    assert records["older.ipynb"]["points_if_counted"] == 4 and records["older.ipynb"]["points"] == 0
+    feedback_text = (graded["out"] / "feedback" / "twice.md").read_text(encoding="utf-8")
+    assert "Not counted" in feedback_text and "Score: 2 / 4" in feedback_text
+    # the misnamed notebook: graded as its content, with a flag for a human look
+    flagged = _rows(graded, "misnamed")
+    assert all("02_nll" in r["flags"] and "01_softmax" in r["flags"] for r in flagged)
+    summary = graded["json"]["summary"]
+    assert any(item["student"] == "misnamed" for item in summary["needs_look"])
+    assert summary["duplicates"] == [{"student": "twice", "lesson": "01_softmax",
+                                      "counted": "newer.ipynb", "not_counted": ["older.ipynb"]}]
+    assert "Needs a human look" in graded["stdout"] and "Duplicates (1 students)" in graded["stdout"]
+    assert "Needs a human look" in (graded["out"] / "feedback" / "misnamed.md").read_text(
+        encoding="utf-8")
 
 
 def test_messages_say_why(graded):
@@ -356,7 +438,7 @@ def test_messages_say_why(graded):
 
 def test_one_feedback_file_per_student_in_the_chosen_language(graded):
     folder = graded["out"] / "feedback"
-    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(EXPECTED)
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted([*EXPECTED, "twice"])
     text = (folder / "patches_and_fakes.md").read_text(encoding="utf-8")
     assert text.startswith("# Feedback for patches_and_fakes")
     assert "Input that broke it:" in text and "Hint:" in text
@@ -869,3 +951,252 @@ def test_the_kernel_helper_needs_only_numpy_and_the_standard_library():
     imported = set(re.findall(r"^\s*(?:import|from)\s+([\w.]+)", source, flags=re.MULTILINE))
     assert imported <= {"__future__", "json", "os", "re", "numpy", "inspect", "types", "warnings",
                         "builtins"}
+
+
+# ---------------------------------------------------------------------------
+# Grades that do not depend on the seed
+
+SWEEP_SEEDS = 4000
+
+
+def _float32_cases(exercise_id: str, seeds: range) -> list[Case]:
+    exercise = get_exercise(exercise_id)
+    found = []
+    for seed in seeds:
+        cases = exercise.cases(exercise_rng(seed, exercise_id))
+        found += [case for case in cases if np.asarray(case.args[0]).dtype == np.float32]
+    return found
+
+
+@pytest.fixture(scope="module")
+def float32_sweep():
+    """The float32 case of lesson 01 for thousands of seeds, with PyTorch's answers
+    (computed in one call: the case is the same shape for every seed)."""
+    exercise = get_exercise("log_softmax")
+    cases = _float32_cases("log_softmax", range(SWEEP_SEEDS))
+    stacked = np.stack([case.args[0] for case in cases])
+    assert stacked.dtype == np.float32 and np.abs(stacked).max() > 150
+    return cases, exercise.expected(stacked)
+
+
+def test_a_correct_float32_answer_passes_for_every_seed(float32_sweep):
+    """``z - logaddexp.reduce(z)`` is right to float32's resolution at |z| ≈ 200 (as is
+    PyTorch's own answer): no seed may fail it."""
+    cases, expected = float32_sweep
+    failed = [number for number, (case, want) in enumerate(zip(cases, expected))
+              if default_compare(case.args[0] - np.logaddexp.reduce(case.args[0], axis=-1,
+                                                                     keepdims=True),
+                                 want, case) is not None]
+    assert failed == []
+
+
+def test_a_wrong_float32_answer_fails_for_every_seed(float32_sweep):
+    """Still strict: an answer a float16 step or a missing term spoils fails every seed."""
+    cases, expected = float32_sweep
+    for case, want in zip(cases[:500], expected[:500]):
+        z = case.args[0]
+        half = (z.astype(np.float16) - np.logaddexp.reduce(z.astype(np.float16), axis=-1,
+                                                            keepdims=True)).astype(np.float32)
+        shifted = z - z.max(axis=-1, keepdims=True) - np.float32(1e-3)
+        assert default_compare(half, want, case) is not None
+        assert default_compare(shifted, want, case) is not None
+
+
+def test_the_tolerance_follows_the_dtype_and_the_magnitude():
+    from mlp_course.course.exercises.core import tolerances
+
+    small = Case((np.ones(3, dtype=np.float32),), Message(zh="小", en="small"))
+    big = Case((np.full(3, 200.0, dtype=np.float32),), Message(zh="大", en="big"))
+    assert tolerances(np.float32, small) == (1e-4, 1e-5)
+    assert tolerances(np.float32, big)[1] == pytest.approx(8 * np.finfo(np.float32).eps * 200)
+    assert tolerances(np.float64, Case((np.full(3, 200.0),), small.kind)) == (1e-6, 1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Check cells under nbgrader
+
+def test_check_raises_under_nbgrader_and_prints_otherwise(monkeypatch, capsys):
+    from mlp_course.course.exercises import check
+
+    def stub(z):
+        raise NotImplementedError
+
+    def solved(z):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    with language("en"):
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+        check("softmax", stub)
+        assert "not implemented yet" in capsys.readouterr().out
+        for mode in ("autograde", "validate"):
+            monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+            with pytest.raises(AssertionError, match="not implemented yet"):
+                check("softmax", stub)
+            with pytest.raises(AssertionError, match="no exercise"):
+                check("no_such_exercise", stub)
+            check("softmax", solved)
+            assert "passed all" in capsys.readouterr().out
+    with language("zh"):
+        with pytest.raises(AssertionError, match="还没有实现"):
+            check("softmax", stub)
+
+
+# ---------------------------------------------------------------------------
+# Links, odd files, duplicates (no kernel)
+
+def test_a_link_is_refused_by_name_and_its_target_keeps_its_row(tmp_path):
+    folder = tmp_path / "submitted"
+    (folder / "alice").mkdir(parents=True)
+    (folder / "mallory").mkdir()
+    nbformat.write(synthetic_source(), str(folder / "alice" / "01_softmax.ipynb"))
+    (folder / "mallory" / "01_softmax.ipynb").symlink_to("../alice/01_softmax.ipynb")
+    (folder / "eve.ipynb").symlink_to("/etc/passwd")
+    (folder / "gone.ipynb").symlink_to("nowhere.ipynb")
+    (folder / "linked").symlink_to(folder / "alice", target_is_directory=True)
+    os.mkfifo(folder / "pipe.ipynb")
+    found, missing = find_submissions([str(folder)])
+    assert missing == []
+    by_student = {s.student: read_submission(s) for s in found}
+    assert sorted(by_student) == ["alice", "eve", "gone", "mallory", "pipe"]
+    assert by_student["alice"].problem is None
+    for student in ("mallory", "eve", "gone"):
+        assert by_student[student].problem_status == "symlink"
+        assert "symbolic link" in by_student[student].problem.render("en")
+    assert "/etc/passwd" in by_student["eve"].problem.render("en")
+    assert by_student["pipe"].problem_status == "not_a_file"
+
+
+def test_duplicates_count_the_most_recent_and_misnamed_files_are_flagged(tmp_path):
+    from mlp_course.grader.submissions import examine
+
+    folder = tmp_path / "submitted" / "dora"
+    folder.mkdir(parents=True)
+    for name in ("a.ipynb", "b.ipynb"):
+        nbformat.write(synthetic_source(), str(folder / name))
+    nbformat.write(synthetic_source("02_nll", {"nll_loss": "def nll_loss(p, t):\n    return 0"}),
+                   str(folder / "01_softmax.ipynb"))
+    os.utime(folder / "b.ipynb", (1_600_000_000, 1_600_000_000))
+    found, _ = find_submissions([str(tmp_path / "submitted")])
+    examine(found, load_all())
+    by_name = {s.path.name: s for s in found}
+    assert by_name["a.ipynb"].counted and not by_name["b.ipynb"].counted
+    assert [status for status, _ in by_name["b.ipynb"].warnings] == ["duplicate"]
+    assert "a.ipynb" in by_name["b.ipynb"].warnings[0][1].render("en")
+    misnamed = by_name["01_softmax.ipynb"]
+    assert misnamed.counted and [s for s, _ in misnamed.warnings] == ["name_mismatch"]
+    assert misnamed.flags and "02_nll" in misnamed.flags[0].render("en")
+    assert "最后修改" in by_name["a.ipynb"].warnings[0][1].render("zh")
+
+
+# ---------------------------------------------------------------------------
+# A stopped run: a valid partial gradebook, nothing left behind, --resume finishes it
+
+def _grade_command(submitted: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mlp_course", "grade", str(submitted), "--out", str(out),
+            "--jobs", "1", "--lang", "en", "--cell-timeout", "30", "--call-timeout", "5",
+            *extra]
+
+
+def _stop_after(command: list[str], out: Path, graded: int, signal_number: int, env: dict):
+    import signal as _signal  # noqa: F401
+    import subprocess
+    import time
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=Path(__file__).resolve().parent.parent)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            document = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            document = None
+        if document is not None and len(document["submissions"]) >= graded:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=120)
+    return process.returncode, stdout, stderr
+
+
+def _processes_mentioning(word: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if word in line:
+                found.append(line)
+    return found
+
+
+def test_a_stopped_run_leaves_a_valid_partial_gradebook_and_resume_finishes_it(tmp_path):
+    import signal
+
+    import shutil
+    import tempfile
+
+    untouched, solved, _, _ = lesson_notebooks()
+    submitted, out = tmp_path / "submitted", tmp_path / "out"
+    submitted.mkdir()
+    # the grader's own temporary folder goes here (a short path: kernel sockets live below it)
+    scratch = Path(tempfile.mkdtemp(prefix="mlpg-"))
+    try:
+        _stop_and_resume(untouched, solved, submitted, out, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Path) -> None:
+    import signal
+
+    for number in range(5):
+        nbformat.write(solved if number % 2 else untouched,
+                       str(submitted / f"student{number}.ipynb"))
+    env = dict(os.environ, TMPDIR=str(scratch), MLP_COURSE_LANG="en")
+
+    # SIGTERM after the first notebook
+    code, _, stderr = _stop_after(_grade_command(submitted, out, "--seed", "7"), out, 1,
+                                  signal.SIGTERM, env)
+    assert code == 143, stderr
+    assert "--resume" in stderr
+    assert main(["--verify", str(out), "--lang", "en"]) == 3
+    first = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    assert first["complete"] is False and 1 <= len(first["submissions"]) < 5
+    assert not [p for p in out.rglob("*") if p.name.startswith(".gradebook-writing-")]
+    assert list(scratch.iterdir()) == []        # the grader's own temporary folder is gone
+    assert _processes_mentioning(str(scratch)) == []
+
+    # a different seed is refused; the recorded one is kept
+    refused = main([str(submitted), "--out", str(out), "--resume", "--seed", "8", "--lang", "en"])
+    assert refused == 2
+
+    # Ctrl-C (SIGINT) during the resumed run: what was done is kept
+    code, _, stderr = _stop_after(_grade_command(submitted, out, "--resume"), out,
+                                  len(first["submissions"]) + 1, signal.SIGINT, env)
+    assert code == 130, stderr
+    second = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    assert second["seed"] == 7 and len(second["submissions"]) > len(first["submissions"])
+    assert main(["--verify", str(out), "--lang", "en"]) in (0, 3)
+    assert list(scratch.iterdir()) == []
+
+    # --resume finishes it, grading only what is left
+    import subprocess
+
+    done = subprocess.run(_grade_command(submitted, out, "--resume"), env=env, text=True,
+                          capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(second['submissions'])} already graded (skipped)" in done.stderr
+    final = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    assert final["complete"] is True and len(final["submissions"]) == 5
+    kept = {r["submission"]: r for r in second["submissions"]}
+    for record in final["submissions"]:
+        if record["submission"] in kept:
+            assert record == kept[record["submission"]]  # not graded again
+        points = 4 if int(Path(record["submission"]).stem[-1]) % 2 else 0
+        assert record["points"] == points, record
+    assert main(["--verify", str(out), "--lang", "en"]) == 0
+    assert list(scratch.iterdir()) == []
