@@ -609,3 +609,8 @@ def suspicious(sources: list[str], aliases: dict[str, str] | None = None,
     return [_reason(kind, ", ".join(sorted(found[kind]))[:160]) for kind in
             ("dynamic", "modules", "frames", "builtins", "grader", "native", "processes",
              "network", "registry") if kind in found]
+
+
+def tampered(what: str) -> Message:
+    """The reason for a kernel in which built-ins or the grader's helper were found replaced."""
+    return _reason("tampered", what)

@@ -1,0 +1,420 @@
+"""The grader against a hostile class: one batch, real bubblewrap, every student's points asserted.
+
+Each notebook is lesson 01 as handed out, with cells added the way a student
+trying to cheat or to harm the batch would add them: reading and rewriting
+other students' test inputs, a child that double-forks into a new session
+and keeps writing after its kernel is gone, printing the grader's
+environment, reaching torch through ``exec``, ``importlib`` and
+``sys.modules`` (hidden behind a ``__call__`` object or a default argument),
+replacing the grader's in-kernel helper and patching built-ins, copying the
+package's reference source, ``working()``, a segmentation fault and the
+network. The class is graded in ONE run of the real command, in a
+subprocess whose environment carries a secret and whose temporary folder and
+home are watched.
+
+The sandbox is required: where bubblewrap cannot run, these tests fail and
+say why (they are never skipped).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import v4
+
+from mlp_course.course import notebooks
+from mlp_course.course.syllabus import get_lesson
+from mlp_course.grader import sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = get_lesson("01_softmax")
+SEED = 4242
+SECRET = "grAderSecretTokenXyzzy"        # letters only: no scrubbing could hide it
+HOME_SECRET = "homeFileSecretPlugh"
+MARKER = "sandboxEscapeMarkerQuux"
+
+# (points, status) per student and exercise
+EXPECTED = {
+    "correct": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "untouched": {"softmax": (0, "not_implemented"), "log_softmax": (0, "not_implemented")},
+    "snoop": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "forker": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "env_printer": {"softmax": (0, "error"), "log_softmax": (2, "passed")},
+    "torch_tricks": {"softmax": (0, "forbidden"), "log_softmax": (0, "forbidden")},
+    "helper_swap": {"softmax": (0, "error"), "log_softmax": (0, "error")},
+    "reference_reader": {"softmax": (0, "forbidden"), "log_softmax": (0, "error")},
+    "segfault": {"softmax": (2, "passed"), "log_softmax": (0, "crashed")},
+    "network": {"softmax": (0, "error"), "log_softmax": (2, "passed")},
+}
+# words each student's "needs a human look" flags must contain (none for the others)
+FLAGGED = {
+    "forker": ["processes"],
+    "torch_tricks": ["cannot read", "imported modules"],
+    "helper_swap": ["imported modules", "built-in", "replaced"],
+    "reference_reader": ["cannot read", "registry"],
+    "segfault": ["native code"],
+    "network": ["network"],
+}
+
+
+@pytest.fixture(scope="module")
+def bwrap_works():
+    problem = sandbox.problem()
+    if problem is not None:
+        pytest.fail(f"the grader's sandbox cannot run here, so these tests cannot either: "
+                    f"{problem}")
+
+
+# ---------------------------------------------------------------------------
+# The class
+
+def _lesson():
+    source = notebooks.read(LESSON.source)
+    untouched = notebooks.read(LESSON.student("en"))
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+               if notebooks.nbgrader(cell).get("solution")}
+    return untouched, answers
+
+
+def _build(untouched, answers: dict, before: dict | None = None, **chosen):
+    """The handed-out notebook with some answers filled in and cells added before answers."""
+    notebook = copy.deepcopy(untouched)
+    for cell in notebook.cells:
+        grade_id = notebooks.nbgrader(cell).get("grade_id")
+        if notebooks.nbgrader(cell).get("solution") and grade_id in chosen:
+            cell.source = chosen[grade_id]
+    for grade_id, source in (before or {}).items():
+        index = next(i for i, cell in enumerate(notebook.cells)
+                     if notebooks.nbgrader(cell).get("grade_id") == grade_id)
+        notebook.cells.insert(index, v4.new_code_cell(source))
+    return notebook
+
+
+def make_class(folder: Path, paths: dict) -> None:
+    untouched, answers = _lesson()
+    good = {name: answers[name] for name in ("softmax", "log_softmax")}
+    targets = [paths["submitted"], paths["out"], paths["tmp"], paths["home"], paths["root"]]
+
+    def save(student: str, notebook) -> None:
+        (folder / student).mkdir()
+        nbformat.write(notebook, str(folder / student / "01_softmax.ipynb"))
+
+    save("correct", _build(untouched, answers, **good))
+    save("untouched", _build(untouched, answers))
+
+    # Reads and rewrites every test input it can find (the planned inputs once lay in a
+    # shared folder), reads the grader's home, writes into other folders: all out of sight.
+    snoop = f"""
+import os, json, pathlib
+found = []
+for top in ["/", {str(paths["root"])!r}, str(pathlib.Path.cwd().parent)]:
+    for folder, dirs, files in os.walk(top):
+        if folder.startswith(("/proc", "/sys", "/dev", "/usr")) or "-packages" in folder:
+            dirs[:] = []
+            continue
+        for name in files:
+            if name.endswith((".npy", "inputs.json")) or name == "gradebook.csv":
+                path = os.path.join(folder, name)
+                found.append(path)
+                try:
+                    with open(path, "wb") as handle:
+                        handle.write(b"0")
+                except OSError:
+                    pass
+for target in {[str(t) for t in targets]!r}:
+    for name in ("{MARKER}", "alice/{MARKER}"):
+        try:
+            pathlib.Path(target, name).write_text("snooped")
+        except OSError:
+            pass
+try:
+    stolen = pathlib.Path({str(paths["home"] / "secret.txt")!r}).read_text()
+except OSError:
+    stolen = ""
+"""
+    snooping_softmax = good["softmax"].replace(
+        "def softmax(z):", "def softmax(z):\n    if stolen:\n        raise ValueError(stolen)", 1)
+    save("snoop", _build(untouched, answers, before={"softmax": snoop},
+                         softmax=snooping_softmax, log_softmax=good["log_softmax"]))
+
+    # A grandchild in a new session that outlives its kernel unless the sandbox dies with it.
+    writes = " ".join(f"{t}/{MARKER}" for t in targets)
+    forker = f"""
+import os
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv("/bin/sh", ["/bin/sh", "-c",
+                 "sleep 1; while true; do for f in {writes}; do echo x > $f; done; sleep 0.2; done",
+                 "{MARKER}"])
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+    save("forker", _build(untouched, answers, before={"softmax": forker}, **good))
+
+    env_printer = ("import os\nprint(dict(os.environ))\n\ndef softmax(z):\n"
+                   "    raise ValueError(' '.join(f'{k}={v}' for k, v in os.environ.items()))\n")
+    save("env_printer", _build(untouched, answers, softmax=env_printer,
+                               log_softmax=good["log_softmax"]))
+
+    torch_tricks = """
+import importlib, sys
+T = importlib.import_module("torch")
+exec("import torch as T3")
+T2 = sys.modules.get("torch")
+
+class Hidden:
+    def __init__(self):
+        self.t = sys.modules["torch"]
+    def __call__(self, z):
+        return self.t.softmax(self.t.from_numpy(z), -1).numpy()
+"""
+    save("torch_tricks", _build(
+        untouched, answers, before={"softmax": torch_tricks},
+        softmax="softmax = Hidden()\n",
+        log_softmax="def log_softmax(z, _t=T2):\n"
+                    "    return _t.log_softmax(_t.from_numpy(z), -1).numpy()\n"))
+
+    # Full marks for untouched stubs, once: the grader's helper answered from the
+    # package's own functions, and isinstance patched to skip the source inspection.
+    helper_swap = """
+import sys, builtins, json, os, types
+import numpy as np
+_real_isinstance = isinstance
+builtins.isinstance = lambda o, t: False if t is types.FunctionType else _real_isinstance(o, t)
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith("_mlp_course_grader"):
+        def _fake_call(exercise_id, folder):
+            from mlp_course.nn.probability import softmax as s, log_softmax as ls
+            spec = json.load(open(os.path.join(folder, "inputs.json")))
+            z = np.load(os.path.join(folder, spec["args"]["items"][0]["file"]))
+            np.save(os.path.join(folder, "o0.npy"), (s if exercise_id == "softmax" else ls)(z))
+            json.dump({"output": {"t": "array", "file": "o0.npy"}, "args_after": None},
+                      open(os.path.join(folder, "result.json"), "w"))
+        _module.call = _fake_call
+"""
+    save("helper_swap", _build(untouched, answers, before={"softmax": helper_swap}))
+
+    reference_reader = """
+import inspect
+import mlp_course.nn.probability as P
+from mlp_course.course.exercises import get_exercise, working
+exec(inspect.getsource(P.log_softmax))
+ref = get_exercise("log_softmax").reference
+"""
+    save("reference_reader", _build(
+        untouched, answers, before={"softmax": reference_reader},
+        softmax='softmax = working("softmax", None)\n', log_softmax="log_softmax = log_softmax\n"))
+
+    segfault = "import ctypes\n\ndef log_softmax(z):\n    return ctypes.string_at(0)\n"
+    save("segfault", _build(untouched, answers, softmax=good["softmax"], log_softmax=segfault))
+
+    network = f"""
+import socket
+
+def softmax(z):
+    with socket.create_connection(("127.0.0.1", {paths["port"]}), timeout=2) as connection:
+        connection.sendall(b"{MARKER}")
+    raise ValueError("connected")
+"""
+    reach_out = (f"import urllib.request\ntry:\n    urllib.request.urlopen("
+                 f"'http://127.0.0.1:{paths['port']}/{MARKER}', timeout=2)\n"
+                 f"except Exception as error:\n    print(error)\n")
+    save("network", _build(untouched, answers, before={"softmax": reach_out}, softmax=network,
+                           log_softmax=good["log_softmax"]))
+
+
+# ---------------------------------------------------------------------------
+# Grading it once
+
+def _snapshot(root: Path, skip: Path) -> dict:
+    found = {}
+    for path in root.rglob("*"):
+        if path == skip or skip in path.parents:
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        found[str(path)] = (info.st_size, info.st_mtime_ns, path.is_dir())
+    return found
+
+
+def _listener(received: list):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    received.append(connection.recv(100))
+                except OSError:
+                    received.append(b"(connected)")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, stop, thread
+
+
+def _processes_mentioning(word: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if word in line:
+            found.append(f"{entry.name}: {line[:200]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, bwrap_works):
+    root = tmp_path_factory.mktemp("hostile")
+    paths = {"root": root, "submitted": root / "submitted", "out": root / "out",
+             "tmp": root / "tmp", "home": root / "home"}
+    for name in ("submitted", "tmp", "home"):
+        paths[name].mkdir()
+    (paths["home"] / "secret.txt").write_text(HOME_SECRET)
+    received: list = []
+    server, stop, thread = _listener(received)
+    paths["port"] = server.getsockname()[1]
+    make_class(paths["submitted"], paths)
+    before = _snapshot(root, skip=paths["out"])
+    # The grader's own libraries keep their caches where they always do (matplotlib's,
+    # which torch loads while computing the expected answers): outside the watched folder.
+    caches = tmp_path_factory.mktemp("grader-caches")
+    env = dict(os.environ, MLP_GRADER_SECRET=SECRET, TMPDIR=str(paths["tmp"]),
+               HOME=str(paths["home"]), PYTHONPATH=str(ROOT), MPLCONFIGDIR=str(caches),
+               XDG_CACHE_HOME=str(caches))
+    command = [sys.executable, "-m", "mlp_course", "grade", str(paths["submitted"]),
+               "--out", str(paths["out"]), "--lesson", "01", "--jobs", "2", "--seed", str(SEED),
+               "--lang", "en", "--cell-timeout", "20", "--call-timeout", "5",
+               "--timeout", "120", "--memory", "1024"]
+    try:
+        done = subprocess.run(command, env=env, cwd=str(root), capture_output=True, text=True,
+                              timeout=600)
+        left_right_after = _processes_mentioning(str(paths["tmp"])) + _processes_mentioning(MARKER)
+        time.sleep(2.0)  # a surviving grandchild would write within this time
+        left_later = _processes_mentioning(MARKER) + _processes_mentioning(str(paths["tmp"]))
+        after = _snapshot(root, skip=paths["out"])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+    document = json.loads((paths["out"] / "gradebook.json").read_text(encoding="utf-8"))
+    with open(paths["out"] / "gradebook.csv", encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    feedback = {path.stem: path.read_text(encoding="utf-8")
+                for path in (paths["out"] / "feedback").glob("*.md")}
+    return {"done": done, "paths": paths, "json": document, "csv": table,
+            "feedback": feedback, "before": before, "after": after, "received": received,
+            "left": left_right_after + left_later}
+
+
+def _rows(hostile, student: str) -> list[dict]:
+    return [row for row in hostile["json"]["rows"] if row["student"] == student]
+
+
+# ---------------------------------------------------------------------------
+# What the batch must show
+
+def test_the_batch_completes(hostile):
+    assert hostile["done"].returncode == 0, hostile["done"].stderr[-3000:]
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_every_student_gets_exactly_the_points_a_fair_grader_gives(hostile, student):
+    rows = {row["exercise"]: row for row in _rows(hostile, student)}
+    for exercise, (points, status) in EXPECTED[student].items():
+        assert exercise in rows, (student, exercise, sorted(rows))
+        row = rows[exercise]
+        assert (float(row["points"]), row["status"]) == (points, status), (
+            student, exercise, row["message"])
+
+
+def test_the_gradebook_rows_are_complete_and_csv_equals_json(hostile):
+    students = {row["student"] for row in hostile["json"]["rows"]}
+    assert students == set(EXPECTED)
+    for student in EXPECTED:
+        exercises = {row["exercise"] for row in _rows(hostile, student)}
+        assert {"softmax", "log_softmax"} <= exercises, student
+    assert len(hostile["csv"]) == len(hostile["json"]["rows"])
+    for csv_row, json_row in zip(hostile["csv"], hostile["json"]["rows"]):
+        assert csv_row["student"] == json_row["student"]
+        assert csv_row["exercise"] == json_row["exercise"]
+        assert float(csv_row["points"]) == float(json_row["points"])
+        assert csv_row["status"] == json_row["status"]
+
+
+def test_tricks_that_can_only_be_detected_are_flagged_for_a_human(hostile):
+    for student in EXPECTED:
+        flags = " ".join(str(row.get("flags") or "") for row in _rows(hostile, student))
+        for words in FLAGGED.get(student, []):
+            assert words in flags, (student, words, flags)
+        if student not in FLAGGED:
+            assert "human look" not in flags.lower(), (student, flags)
+
+
+def test_a_crash_is_named_as_a_crash_not_an_exit(hostile):
+    message = next(row["message"] for row in _rows(hostile, "segfault")
+                   if row["exercise"] == "log_softmax")
+    assert "SIGSEGV" in message and "crashed" in message
+    assert "sys.exit" not in message
+
+
+def test_no_secret_reaches_the_gradebook_or_the_feedback(hostile):
+    out = hostile["paths"]["out"]
+    texts = [path.read_text(encoding="utf-8", errors="replace")
+             for path in out.rglob("*") if path.is_file()]
+    assert texts
+    for text in texts:
+        assert SECRET not in text
+        assert HOME_SECRET not in text
+    # the environment did reach the feedback: only the sandbox's own variables
+    message = next(row["message"] for row in _rows(hostile, "env_printer")
+                   if row["exercise"] == "softmax")
+    assert "MLP_COURSE_GRADING" in message or "PATH" in message, message
+
+
+def test_no_process_outlives_the_batch(hostile):
+    assert hostile["left"] == []
+
+
+def test_nothing_is_written_outside_the_output_folder(hostile):
+    # the grader's temporary folder: its own work folder came and went (the folder's time
+    # changed), and nothing is left in it
+    tmp = str(hostile["paths"]["tmp"])
+    before = {path: info for path, info in hostile["before"].items() if path != tmp}
+    after = {path: info for path, info in hostile["after"].items() if path != tmp}
+    assert after == before, sorted(set(after.items()) ^ set(before.items()))[:10]
+    assert not list(hostile["paths"]["tmp"].iterdir())
+    assert not list(hostile["paths"]["root"].rglob(f"*{MARKER}*"))
+    assert not Path("/tmp", MARKER).exists()
+
+
+def test_no_kernel_reaches_the_network(hostile):
+    assert hostile["received"] == []
