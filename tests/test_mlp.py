@@ -462,24 +462,29 @@ def raises_in_both_languages(error, argument, call):
 @pytest.mark.parametrize("sizes", [[10], [], 10, "64,10", [64, 0, 10], [64, -3, 10],
                                    [64, 12.5, 10], [64, True, 10], None])
 def test_bad_sizes(sizes):
-    error = CourseTypeError if sizes in (10, "64,10", None) else CourseValueError
+    # the wrong type (a float or bool width too) is a TypeError, a bad value a ValueError
+    wrong_type = sizes in (10, "64,10", None) or any(
+        isinstance(size, (bool, float)) for size in (sizes if isinstance(sizes, list) else []))
+    error = CourseTypeError if wrong_type else CourseValueError
     raises_in_both_languages(error, "sizes", lambda: MLP(sizes))
 
 
 @pytest.mark.parametrize("kwargs,argument,error", [
     (dict(activation="softmax"), "activation", CourseValueError),
-    (dict(activation=None), "activation", CourseValueError),
+    (dict(activation=None), "activation", CourseTypeError),
     (dict(dtype=np.int64), "dtype", CourseTypeError),
     (dict(dtype="float16"), "dtype", CourseTypeError),
     (dict(seed=-1), "seed", CourseValueError),
-    (dict(seed=0.5), "seed", CourseValueError),
+    (dict(seed=0.5), "seed", CourseTypeError),
+    (dict(seed="a"), "seed", CourseTypeError),
 ])
 def test_bad_constructor_arguments(kwargs, argument, error):
     raises_in_both_languages(error, argument, lambda: MLP([3, 4, 2], **kwargs))
 
 
-def test_activation_name_is_case_insensitive():
+def test_activation_name_ignores_case_and_surrounding_spaces():
     assert MLP([3, 4, 2], activation="ReLU").activation == "relu"
+    assert MLP([3, 4, 2], activation=" tanh ").activation == "tanh"
 
 
 @pytest.fixture

@@ -25,29 +25,26 @@ Every piece is a function from :mod:`mlp_course.nn.layers`,
 :mod:`mlp_course.nn.activations` and :mod:`mlp_course.nn.losses`; this module only
 wires them together and keeps the intermediates (``z``, ``a``, ``delta``) so a
 lesson can show them. ``W[l]`` has shape (out, in) as in ``torch.nn.Linear``.
-Only numpy is imported here; PyTorch is imported inside the ``*_torch`` methods.
+Training lives in :mod:`mlp_course.nn.training` (the fused SGD step and the loop),
+the conversion to and from PyTorch in :mod:`mlp_course.nn.torch_bridge`; the
+methods here delegate to them. Only numpy is imported (PyTorch only inside the
+bridge's functions).
 """
 
 from __future__ import annotations
 
-import numbers
-import time
-
 import numpy as np
 
 from . import activations as _activations
-from ..i18n import CourseTypeError, CourseValueError, text
+from . import torch_bridge, training
+from ..i18n import CourseTypeError, CourseValueError
 from .layers import _linear_backward, _linear_forward
 from .losses import _cross_entropy_index
 from .probability import _softmax
-from .validation import (as_float_array, as_labels, check_float_dtype, check_positive_number,
-                         describe)
+from .validation import (as_float_array, as_labels, check_activation,
+                         check_float_dtype, check_integer, check_positive_number, describe)
 
 __all__ = ["MLP"]
-
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
-_TORCH_ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:
@@ -63,34 +60,8 @@ def _check_sizes(sizes) -> tuple[int, ...]:
             en="sizes needs at least two numbers (input size D and number of classes C), "
                "such as [64, 10]; got {got}.",
             got=sizes)
-    for position, size in enumerate(sizes):
-        if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral) \
-                or size < 1:
-            raise CourseValueError(
-                zh="参数 sizes 的每一项都应为正整数，但 sizes[{pos}] 是 {got!r}。",
-                en="every entry of sizes must be a positive integer, but sizes[{pos}] "
-                   "is {got!r}.",
-                pos=position, got=size)
-    return tuple(int(size) for size in sizes)
-
-
-def _check_activation(activation) -> str:
-    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
-        raise CourseValueError(
-            zh="参数 activation 应为 'relu'、'sigmoid' 或 'tanh' 之一，收到的是 {got!r}。",
-            en="activation must be one of 'relu', 'sigmoid' or 'tanh', got {got!r}.",
-            got=activation)
-    return activation.lower()
-
-
-def _check_count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
-            or value < minimum:
-        raise CourseValueError(
-            zh="参数 {name} 应为不小于 {minimum} 的整数，收到的是 {got!r}。",
-            en="{name} must be an integer >= {minimum}, got {got!r}.",
-            name=name, minimum=minimum, got=value)
-    return int(value)
+    return tuple(check_integer(size, f"sizes[{position}]", minimum=1)
+                 for position, size in enumerate(sizes))
 
 
 class MLP:
@@ -136,15 +107,9 @@ class MLP:
 
     def __init__(self, sizes, activation: str = "relu", seed: int = 0, dtype=np.float64):
         self.sizes = _check_sizes(sizes)
-        self.activation = _check_activation(activation)
+        self.activation = check_activation(activation)
         self.dtype = check_float_dtype(dtype)
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) \
-                or seed < 0:
-            raise CourseValueError(
-                zh="参数 seed 应为非负整数，收到的是 {got!r}。",
-                en="seed must be a non-negative integer, got {got!r}.",
-                got=seed)
-        self.seed = int(seed)
+        self.seed = check_integer(seed, "seed", minimum=0)
         self._f = _activations.FORWARD[self.activation]
         self._f_backward = _activations.BACKWARD[self.activation]
 
@@ -251,7 +216,7 @@ class MLP:
         self.dW: list[np.ndarray] | None = None
         self.db: list[np.ndarray] | None = None
         self._dlogits: np.ndarray | None = None
-        self._buffers: dict = {}
+        self._workspace = None    # training's reused arrays (see training.py)
 
     def _logits(self, X: np.ndarray) -> np.ndarray:
         """Forward pass without keeping intermediates (prediction)."""
@@ -411,90 +376,7 @@ class MLP:
         >>> later < first
         True
         """
-        self._check_parameters()
-        X, y, lr = self._check_step(X, y, lr)
-        return self._train_step(X, y, lr)
-
-    def _check_step(self, X, y, lr):
-        if not (isinstance(X, np.ndarray) and X.dtype == self.dtype and X.ndim == 2
-                and X.shape[1] == self.sizes[0] and X.shape[0] > 0):
-            X = self._check_X(X)
-        if not (isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.shape == X.shape[:1]
-                and y.min() >= 0 and y.max() < self.sizes[-1]):
-            y = self._check_y(y, X.shape[0])
-        if not (isinstance(lr, float) and 0.0 < lr < np.inf):
-            lr = check_positive_number(lr, "lr")
-        return X, y, lr
-
-    def _workspace(self, n: int) -> dict:
-        """Arrays reused by every train_step, sized for the largest batch seen so far."""
-        space = self._buffers
-        if space.get("rows", 0) < n:
-            hidden, dtype = self.sizes[1:-1], self.dtype
-            space["rows"] = n
-            space["z"] = [np.empty((n, width), dtype) for width in self.sizes[1:]]
-            space["a"] = [None] + [np.empty((n, width), dtype) for width in hidden]
-            space["da"] = [None] + [np.empty((n, width), dtype) for width in hidden]
-            space["mask"] = [None] + [np.empty((n, width), bool) for width in hidden]
-            space["zeros"] = [None] + [np.zeros((n, width), dtype) for width in hidden]
-            # column-major logits: the softmax reduces over classes, and that
-            # reduction is several times faster when classes are the outer axis
-            space["logits"] = np.empty((self.sizes[-1], n), dtype).T
-            space["ones"] = np.ones(n, dtype)
-        if "dW" not in space:
-            space["dW"] = [np.empty_like(W) for W in self.W]
-            space["db"] = [np.empty_like(b) for b in self.b]
-            space["step_W"] = [np.empty_like(W) for W in self.W]
-            space["step_b"] = [np.empty_like(b) for b in self.b]
-        return space
-
-    def _train_step(self, X: np.ndarray, y: np.ndarray, lr: float) -> float:
-        # The same computation as loss(), backward() and step() (tests check
-        # that both agree), arranged for speed:
-        # - results go into reused buffers (out=) instead of fresh arrays;
-        # - layer 0 skips dL/dX, which training never needs;
-        # - relu compares with an array of zeros, not the scalar 0, which numpy
-        #   vectorises several times better; its derivative is a boolean mask;
-        # - db = 1^T delta is a matrix-vector product (BLAS), not a numpy sum.
-        n, L = X.shape[0], self.num_layers
-        space = self._workspace(n)
-        relu = self.activation == "relu"
-        ones = space["ones"][:n]
-        self.a, self.z = [X], []
-        for l in range(L):
-            z = np.matmul(self.a[l], self.W[l].T, out=space["z"][l][:n])
-            z += self.b[l]
-            self.z.append(z)
-            if l < L - 1:
-                if relu:
-                    a = np.maximum(z, space["zeros"][l + 1][:n], out=space["a"][l + 1][:n])
-                else:
-                    a = self._f(z)
-                self.a.append(a)
-        logits = space["logits"][:n]
-        np.copyto(logits, self.z[-1])
-        value, delta = _cross_entropy_index(logits, y)
-        self._dlogits = delta
-
-        self.delta = [None] * L
-        self.dW, self.db = space["dW"], space["db"]
-        for l in reversed(range(L)):
-            self.delta[l] = delta
-            # dW^T = a^T delta fills the transposed view, contiguous when W is column-major
-            np.matmul(self.a[l].T, delta, out=self.dW[l].T)
-            np.matmul(ones, delta, out=self.db[l])
-            if l > 0:
-                da = np.matmul(delta, self.W[l], out=space["da"][l][:n])
-                if relu:
-                    mask = np.greater(self.z[l - 1], 0, out=space["mask"][l][:n])
-                    delta = np.multiply(da, mask, out=da)
-                else:
-                    delta = self._f_backward(da, self.z[l - 1])
-
-        for l in range(L):
-            self.W[l] -= np.multiply(self.dW[l], lr, out=space["step_W"][l])
-            self.b[l] -= np.multiply(self.db[l], lr, out=space["step_b"][l])
-        return value
+        return training.train_step(self, X, y, lr)
 
     def fit(self, X, y, epochs: int, batch_size: int = 64, lr: float = 0.1, seed: int = 0,
             X_val=None, y_val=None, callback=None, verbose: bool = False) -> dict:
@@ -533,79 +415,8 @@ class MLP:
             ``"val_accuracy"`` when validation data is given; ``"time"``: seconds
             since the start.
         """
-        self._check_parameters()
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        epochs = _check_count(epochs, "epochs", 0)
-        batch_size = _check_count(batch_size, "batch_size", 1)
-        lr = check_positive_number(lr, "lr")
-        seed = _check_count(seed, "seed", 0)
-        if (X_val is None) != (y_val is None):
-            raise CourseValueError(
-                zh="X_val 和 y_val 要么都给出，要么都不给。",
-                en="Give both X_val and y_val, or neither.")
-        if X_val is not None:
-            X_val = self._check_X(X_val, "X_val")
-            y_val = self._check_y(y_val, X_val.shape[0], "y_val")
-        if callback is not None and not callable(callback):
-            raise CourseTypeError(
-                zh="参数 callback 应为函数，收到的是 {got}。",
-                en="callback must be a function, got {got}.",
-                got=describe(callback))
-
-        rng = np.random.default_rng(seed)
-        history: dict[str, list] = {"loss": [], "accuracy": [], "time": []}
-        if X_val is not None:
-            history["val_loss"], history["val_accuracy"] = [], []
-        n = X.shape[0]
-        start = time.perf_counter()
-        for epoch in range(epochs):
-            order = rng.permutation(n)
-            total_loss, correct = 0.0, 0
-            # overflow shows up as a non-finite loss, reported below in the
-            # learner's language instead of numpy's English warnings
-            with np.errstate(over="ignore", invalid="ignore"):
-                for first in range(0, n, batch_size):
-                    rows = order[first:first + batch_size]
-                    X_batch, y_batch = X[rows], y[rows]
-                    total_loss += self._train_step(X_batch, y_batch, lr) * rows.size
-                    correct += int(np.count_nonzero(self._last_prediction() == y_batch))
-            if not np.isfinite(total_loss):
-                raise CourseValueError(
-                    zh="训练在第 {epoch} 轮发散了：损失变成了 {loss}。学习率 lr={lr} "
-                       "可能太大，试试小 10 倍的值。",
-                    en="Training diverged in epoch {epoch}: the loss became {loss}. The "
-                       "learning rate lr={lr} is probably too large; try one 10 times smaller.",
-                    epoch=epoch + 1, loss=total_loss, lr=lr)
-            logs = {"loss": total_loss / n, "accuracy": correct / n,
-                    "time": time.perf_counter() - start}
-            if X_val is not None:
-                logits = self._logits(X_val)
-                logs["val_loss"] = float(_cross_entropy_index(logits, y_val)[0])
-                logs["val_accuracy"] = float(np.mean(np.argmax(logits, axis=1) == y_val))
-            for key, value in logs.items():
-                history[key].append(value)
-            if verbose:
-                print(self._epoch_line(epoch, epochs, logs))
-            if callback is not None and callback(epoch, logs) is True:
-                break
-        return history
-
-    def _last_prediction(self) -> np.ndarray:
-        # the column-major copy of the logits made by _train_step: argmax over
-        # classes is faster there
-        return np.argmax(self._buffers["logits"][:self.z[-1].shape[0]], axis=1)
-
-    @staticmethod
-    def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
-        line = text(zh="第 {e}/{n} 轮：损失 {loss:.4f}，准确率 {acc:.1%}",
-                    en="epoch {e}/{n}: loss {loss:.4f}, accuracy {acc:.1%}",
-                    e=epoch + 1, n=epochs, loss=logs["loss"], acc=logs["accuracy"])
-        if "val_loss" in logs:
-            line += text(zh="；验证损失 {loss:.4f}，验证准确率 {acc:.1%}",
-                         en="; val loss {loss:.4f}, val accuracy {acc:.1%}",
-                         loss=logs["val_loss"], acc=logs["val_accuracy"])
-        return line
+        return training.fit(self, X, y, epochs, batch_size, lr, seed, X_val, y_val, callback,
+                            verbose)
 
     # ------------------------------------------------------------ prediction
 
@@ -645,61 +456,7 @@ class MLP:
           (2): Linear(in_features=5, out_features=3, bias=True)
         )
         """
-        import torch
-
-        torch_dtype = torch.float64 if self.dtype == np.float64 else torch.float32
-        activation = getattr(torch.nn, _TORCH_ACTIVATIONS[self.activation])
-        modules = []
-        for l, (W, b) in enumerate(zip(self.W, self.b)):
-            linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype)
-            with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(W)))
-                linear.bias.copy_(torch.from_numpy(b))
-            modules.append(linear)
-            if l < self.num_layers - 1:
-                modules.append(activation())
-        return torch.nn.Sequential(*modules)
-
-    @staticmethod
-    def _read_torch(sequential):
-        """(sizes, activation, dtype, weights, biases) of a Linear/activation Sequential."""
-        import torch
-
-        if not isinstance(sequential, torch.nn.Sequential):
-            raise CourseTypeError(
-                zh="参数 sequential 应为 torch.nn.Sequential，收到的是 {got}。",
-                en="sequential must be a torch.nn.Sequential, got {got}.",
-                got=type(sequential).__name__)
-        modules = list(sequential)
-        by_class = {getattr(torch.nn, name): key for key, name in _TORCH_ACTIVATIONS.items()}
-        activations = {by_class[type(m)] for m in modules[1::2] if type(m) in by_class}
-        linears = modules[0::2]
-        valid = (len(modules) % 2 == 1
-                 and all(type(m) is torch.nn.Linear and m.bias is not None for m in linears)
-                 and all(type(m) in by_class for m in modules[1::2])
-                 and len(activations) <= 1
-                 and all(a.out_features == b.in_features for a, b in zip(linears, linears[1:])))
-        if not valid:
-            raise CourseValueError(
-                zh="sequential 应为 Linear、激活、Linear、……、Linear 的交替结构，"
-                   "激活函数统一为 ReLU、Sigmoid 或 Tanh 之一，相邻层的宽度要衔接，"
-                   "且每个 Linear 都有偏置；收到的是 {got}。",
-                en="sequential must alternate Linear, activation, Linear, ..., Linear, "
-                   "with one kind of activation (ReLU, Sigmoid or Tanh), matching widths "
-                   "and a bias in every Linear; got {got}.",
-                got=" -> ".join(type(m).__name__ for m in modules) or "[]")
-        dtypes = {m.weight.dtype for m in linears} | {m.bias.dtype for m in linears}
-        if dtypes not in ({torch.float32}, {torch.float64}):
-            raise CourseTypeError(
-                zh="sequential 的参数应全部为 float32 或全部为 float64，收到的是 {got}。",
-                en="sequential's parameters must be all float32 or all float64, got {got}.",
-                got=sorted(str(d) for d in dtypes))
-        sizes = [linears[0].in_features] + [m.out_features for m in linears]
-        activation = activations.pop() if activations else "relu"
-        dtype = np.float64 if dtypes == {torch.float64} else np.float32
-        weights = [m.weight.detach().cpu().numpy().copy() for m in linears]
-        biases = [m.bias.detach().cpu().numpy().copy() for m in linears]
-        return sizes, activation, dtype, weights, biases
+        return torch_bridge.to_torch(self)
 
     @classmethod
     def from_torch(cls, sequential) -> "MLP":
@@ -707,25 +464,11 @@ class MLP:
 
         由 ``torch.nn.Sequential`` 构造一个结构和参数都相同的 MLP（参数为副本）。
         """
-        sizes, activation, dtype, weights, biases = cls._read_torch(sequential)
-        model = cls(sizes, activation=activation, dtype=dtype)
-        model.W = [np.asfortranarray(W) for W in weights]
-        model.b = biases
-        return model
+        return torch_bridge.from_torch(cls, sequential)
 
     def load_torch(self, sequential) -> "MLP":
         """Copy the parameters of an equivalent ``torch.nn.Sequential`` into this model.
 
         把结构相同的 ``torch.nn.Sequential`` 的参数复制到本模型中（原地修改并返回本模型）。
         """
-        sizes, activation, dtype, weights, biases = self._read_torch(sequential)
-        if tuple(sizes) != self.sizes or (len(sizes) > 2 and activation != self.activation):
-            raise CourseValueError(
-                zh="sequential 的结构 {got} 与本模型 {expected} 不同。",
-                en="sequential's architecture {got} differs from this model's {expected}.",
-                got=f"{sizes} {activation}", expected=f"{list(self.sizes)} {self.activation}")
-        for l in range(self.num_layers):
-            self.W[l][...] = weights[l]
-            self.b[l][...] = biases[l]
-        self._clear_cache()
-        return self
+        return torch_bridge.load_torch(self, sequential)

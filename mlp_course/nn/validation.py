@@ -6,6 +6,10 @@ Every public function of the course calls these helpers first and the private
 fast path second, so a mistake is reported where the learner made it (naming
 the argument, what it was and what was expected) instead of deep inside numpy.
 
+One rule, one checker: integer arguments (seeds, sizes, counts, indices) go
+through :func:`check_integer`, activation names through :func:`check_activation`,
+wherever the course takes them.
+
 Dtype policy (documented once, used everywhere):
 
 * ``float64`` and ``float32`` are kept as they are;
@@ -27,9 +31,11 @@ from ..i18n import CourseTypeError, CourseValueError
 
 __all__ = ["as_float_array", "check_axis", "as_labels", "check_same_rows",
            "check_same_shape", "check_probabilities", "check_reduction",
-           "check_positive_number", "check_fraction", "describe"]
+           "check_positive_number", "check_fraction", "check_integer", "check_activation",
+           "check_float_dtype", "describe", "ACTIVATIONS"]
 
 REDUCTIONS = ("mean", "sum", "none")
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 
 def describe(x) -> str:
@@ -463,3 +469,75 @@ def check_float_dtype(dtype) -> np.dtype:
             en="dtype must be np.float32 or np.float64, got {got!r}.",
             got=dtype)
     return chosen
+
+
+def check_integer(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check that ``value`` is an integer in ``[minimum, maximum]``; return it as a Python int.
+
+    检查 ``value`` 是否为范围内的整数，返回 Python int。
+
+    The one rule for every integer argument of the course (seeds, layer sizes,
+    counts, class indices, steps):
+
+    * Python ``int`` and numpy integers are accepted; ``bool`` is not (``True``
+      is an ``int`` to Python, but ``seed=True`` is surely a mistake), nor are
+      floats, even whole ones (``3.0``), nor strings;
+    * the wrong type raises :class:`~mlp_course.i18n.CourseTypeError`, a value
+      out of range :class:`~mlp_course.i18n.CourseValueError`; both name the
+      argument, the value and what was expected.
+
+    >>> check_integer(np.int64(3), "seed", minimum=0)
+    3
+    >>> check_integer(2, "step", minimum=0, maximum=5)
+    2
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise CourseTypeError(
+            zh="参数 {name} 应为整数，收到的是 {got}。",
+            en="{name} must be an integer, got {got}.",
+            name=name, got=describe(value))
+    value = int(value)
+    if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+        raise CourseValueError(
+            zh="参数 {name} 应为 {minimum} 到 {maximum} 之间的整数，收到的是 {got}。",
+            en="{name} must be an integer from {minimum} to {maximum}, got {got}.",
+            name=name, minimum=minimum, maximum=maximum, got=value)
+    if minimum is not None and value < minimum:
+        raise CourseValueError(
+            zh="参数 {name} 应为不小于 {minimum} 的整数，收到的是 {got}。",
+            en="{name} must be an integer >= {minimum}, got {got}.",
+            name=name, minimum=minimum, got=value)
+    if maximum is not None and value > maximum:
+        raise CourseValueError(
+            zh="参数 {name} 应为不大于 {maximum} 的整数，收到的是 {got}。",
+            en="{name} must be an integer <= {maximum}, got {got}.",
+            name=name, maximum=maximum, got=value)
+    return value
+
+
+def check_activation(value, name: str = "activation") -> str:
+    """Check an activation's name; return it lower-case: ``"relu"``, ``"sigmoid"`` or ``"tanh"``.
+
+    检查激活函数的名字，返回小写形式。
+
+    The one rule for activation names everywhere in the course: case and
+    surrounding spaces do not matter (``" ReLU "`` is ``"relu"``); a value that
+    is not a string raises :class:`~mlp_course.i18n.CourseTypeError`, an
+    unknown name :class:`~mlp_course.i18n.CourseValueError`.
+
+    >>> check_activation(" ReLU ")
+    'relu'
+    """
+    choices = ", ".join(repr(key) for key in ACTIVATIONS)
+    if not isinstance(value, str):
+        raise CourseTypeError(
+            zh="参数 {name} 应为激活函数的名字（{choices} 之一），收到的是 {got}。",
+            en="{name} must be the name of an activation (one of {choices}), got {got}.",
+            name=name, choices=choices, got=describe(value))
+    key = value.strip().lower()
+    if key not in ACTIVATIONS:
+        raise CourseValueError(
+            zh="参数 {name} 应为 {choices} 之一，收到的是 {got!r}。",
+            en="{name} must be one of {choices}, got {got!r}.",
+            name=name, choices=choices, got=value)
+    return key
