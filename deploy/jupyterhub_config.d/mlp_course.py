@@ -16,8 +16,13 @@ c.Spawner.environment.update({"NBGITPULLER_APP": "lab"})
 c.Spawner.notebook_dir = "~"
 # The extension manager would query the network for extensions: list installed ones only.
 c.Spawner.args.append("--LabApp.extension_manager=readonly")
-# Per learner, from benchmarks/bench_hub.py (see deploy/README.md): a lesson's kernel with
-# its server peaks below 0.6 GB; the limit leaves room for a learner's own experiments.
+# Every lesson a learner opens keeps a kernel of about 0.3 GB: stop kernels idle for 20 minutes
+# (the learner's files stay; re-running the lesson starts a new kernel).
+c.Spawner.args.append("--MappingKernelManager.cull_idle_timeout=1200")
+c.Spawner.args.append("--MappingKernelManager.cull_interval=300")
+# Per learner, from benchmarks/bench_hub.py (see deploy/README.md): the server with the
+# heaviest lesson's kernel peaks at about 0.5 GB; the limit leaves room for a second open
+# lesson or the learner's own experiments.
 # Spawners that enforce limits (TLJH's systemd spawner, Kubernetes) apply these.
 c.Spawner.mem_limit = "1G"
 c.Spawner.mem_guarantee = "512M"
