@@ -25,7 +25,7 @@ import numpy as np
 from ..i18n import CourseValueError
 
 __all__ = ["GRAPH_NODES", "BACKWARD_STEPS", "draw_network", "draw_computation_graph",
-           "plot_activations"]
+           "plot_activations", "draw_weight_images", "draw_dlogits"]
 
 FORWARD_COLOR = "#4C72B0"
 BACKWARD_COLOR = "#C44E52"
@@ -311,3 +311,114 @@ def plot_activations(axes, z=None) -> dict:
     left.legend(loc="upper left")
     right.legend(loc="upper left")
     return {"functions": functions, "derivatives": derivatives}
+
+
+def draw_weight_images(axes, W, image_shape=(8, 8), units=None) -> dict:
+    r"""Draw the incoming weights of hidden units as images, one unit per Axes.
+
+    把若干隐藏单元的输入权重画成图像，每个坐标轴一个单元。
+
+    Row :math:`h` of :math:`W^{[1]}` (shape (H, D) with :math:`D` = the number of
+    pixels) is the pattern hidden unit :math:`h` responds to: :math:`z_h = w_h \cdot x + b_h`
+    is large where the image looks like :math:`w_h`. Each image uses a colour scale
+    symmetric around 0 (red positive, blue negative) so that the sign is readable.
+
+    Parameters
+    ----------
+    axes : sequence of matplotlib.axes.Axes
+        One Axes per unit drawn.
+    W : array_like, shape (H, D)
+        First-layer weights, (out_features, in_features); ``D`` must equal
+        ``image_shape[0] * image_shape[1]``.
+    image_shape : pair of int
+    units : sequence of int, optional
+        Which rows of ``W`` to draw; default the first ``len(axes)``.
+
+    Returns
+    -------
+    dict
+        ``images``: the AxesImage of each unit; ``units``: the rows drawn;
+        ``limits``: the symmetric colour limit of each image.
+    """
+    from .plotting import label
+
+    W = np.asarray(W, dtype=np.float64)
+    axes = list(np.ravel(axes))
+    if W.ndim != 2 or W.shape[1] != int(np.prod(image_shape)):
+        raise CourseValueError(
+            zh="W 的形状应为 (H, {d})（每行一张 {shape} 的图像），收到的是 {got}。",
+            en="W must have shape (H, {d}) (one {shape} image per row), got {got}.",
+            d=int(np.prod(image_shape)), shape=tuple(image_shape), got=W.shape)
+    units = list(range(min(len(axes), W.shape[0]))) if units is None else [int(u) for u in units]
+    if len(units) > len(axes) or any(not 0 <= u < W.shape[0] for u in units):
+        raise CourseValueError(
+            zh="units 应为 0 到 {h} 之间的行号，且不多于坐标轴的个数 {n}，收到的是 {got}。",
+            en="units must be row numbers from 0 to {h}, no more than the {n} Axes, got {got}.",
+            h=W.shape[0] - 1, n=len(axes), got=units)
+    images, limits = [], []
+    for ax, unit in zip(axes, units):
+        limit = float(np.abs(W[unit]).max()) or 1.0
+        images.append(ax.imshow(W[unit].reshape(image_shape), cmap="RdBu_r", vmin=-limit,
+                                vmax=limit))
+        limits.append(limit)
+        ax.set_title(label(zh="单元 {u}", en="unit {u}", u=unit), fontsize=9)
+        ax.axis("off")
+    for ax in axes[len(units):]:
+        ax.axis("off")
+    return {"images": images, "units": units, "limits": limits}
+
+
+def draw_dlogits(ax, dlogits, labels, predictions=None) -> dict:
+    r"""Draw the gradient at the logits, :math:`\partial L / \partial Z`, as a heat map.
+
+    把损失对 logits 的梯度 :math:`\partial L / \partial Z` 画成热图：一行一个样本，一列一个类别。
+
+    For the mean cross-entropy this is :math:`(\hat Y - Y)/N`: negative (blue) at each
+    example's true class, positive (red) at the classes it wrongly believes in. A
+    step of gradient descent raises the blue logits and lowers the red ones. The
+    true class of every row is outlined; a cross marks the predicted class when
+    ``predictions`` is given.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    dlogits : array_like, shape (N, C)
+    labels : array_like of int, shape (N,)
+    predictions : array_like of int, shape (N,), optional
+
+    Returns
+    -------
+    dict
+        ``image`` (AxesImage), ``limit`` (the symmetric colour limit), ``outlines``
+        (one Rectangle per row) and ``marks`` (the prediction markers, or None).
+    """
+    from matplotlib.patches import Rectangle
+
+    from .plotting import label
+
+    G = np.asarray(dlogits, dtype=np.float64)
+    y = np.asarray(labels)
+    if G.ndim != 2 or y.shape != (G.shape[0],) or (y.size and (y.min() < 0 or y.max() >= G.shape[1])):
+        raise CourseValueError(
+            zh="dlogits 应为 (N, C) 的数组，labels 应为 (N,) 的类别索引（0 到 C−1）；"
+               "收到的形状是 {g} 和 {y}。",
+            en="dlogits must be an (N, C) array and labels (N,) class indices from 0 to C−1; "
+               "got shapes {g} and {y}.", g=G.shape, y=y.shape)
+    limit = float(np.abs(G).max()) or 1.0
+    image = ax.imshow(G, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    outlines = []
+    for row, cls in enumerate(y):
+        outline = Rectangle((cls - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="black",
+                            linewidth=1.5)
+        ax.add_patch(outline)
+        outlines.append(outline)
+    marks = None
+    if predictions is not None:
+        p = np.asarray(predictions)
+        (marks,) = ax.plot(p, np.arange(len(p)), "x", color="black", markersize=6)
+    ax.set_xticks(range(G.shape[1]))
+    ax.set_xlabel(label(zh="类别", en="class"))
+    ax.set_ylabel(label(zh="样本", en="example"))
+    ax.set_title(label(zh="∂L/∂Z（蓝：真实类别，红：被错误看好的类别）",
+                       en="∂L/∂Z (blue: true class, red: classes wrongly favoured)"), fontsize=10)
+    return {"image": image, "limit": limit, "outlines": outlines, "marks": marks}

@@ -23,7 +23,8 @@ from dataclasses import replace
 import numpy as np
 
 from ...i18n import CourseTypeError, CourseValueError, Message
-from ...nn.validation import as_float_array, as_labels, check_positive_number, describe
+from ...nn.validation import (as_float_array, as_labels, check_integer, check_positive_number,
+                              describe)
 from .core import Case, Exercise, Mismatch, default_compare, register
 
 __all__ = ["sgd_step", "loss_and_grads", "train_epoch", "l2_loss_and_grads", "fit_early_stopping",
@@ -200,12 +201,7 @@ def train_epoch(params, X, y, lr, batch_size, rng):
         The loss of every batch, each measured before its step.
     """
     params, X, y = _check_model(params, X, y)
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise CourseValueError(
-            zh="参数 batch_size 应为正整数，收到的是 {got!r}。",
-            en="batch_size must be a positive integer, got {got!r}.",
-            got=batch_size)
+    batch_size = check_integer(batch_size, "batch_size", minimum=1)
     if not isinstance(rng, np.random.Generator):
         raise CourseTypeError(
             zh="参数 rng 应为 np.random.Generator（例如 np.random.default_rng(0)），收到的是 {got}。",
