@@ -138,6 +138,23 @@ def test_material_with_solutions_is_refused_and_nothing_is_committed(tmp_path, f
     assert not (repo / "refs" / "heads" / "student-en").exists()
 
 
+def test_the_command_commits_once_and_prints_the_link_in_the_chosen_language(tmp_path, capsys):
+    from mlp_course.__main__ import main
+
+    archive = _release_zip(tmp_path / "r.zip", "zh", {
+        "lessons/zh/00_start_here.ipynb": _notebook("x"), "mlp_course/__init__.py": ""})
+    repo = tmp_path / "course.git"
+    arguments = ["student-repo", "--lang", "zh", "--out", str(repo), "--from-release", str(archive),
+                 "--hub", "https://hub.example.edu", "--repo-url", "https://git.example.edu/c.git"]
+    assert main(arguments) == 0
+    first = capsys.readouterr().out
+    assert "已提交" in first and "student-zh" in first
+    assert "nbgitpuller 链接：https://hub.example.edu/hub/user-redirect/git-pull?" in first
+    assert main(arguments) == 0
+    assert "已是最新" in capsys.readouterr().out
+    assert _git("--git-dir", str(repo), "rev-list", "--count", "student-zh") == "1"
+
+
 def test_the_nbgitpuller_link_pulls_the_branch_into_its_own_folder_and_opens_a_lesson():
     from urllib.parse import parse_qs, urlsplit
 
@@ -227,6 +244,26 @@ def _hub_limits() -> dict:
     spawner = LocalProcessSpawner(config=config)
     return {"mem_limit": spawner.mem_limit, "mem_guarantee": spawner.mem_guarantee,
             "cpu_limit": spawner.cpu_limit}
+
+
+@pytest.mark.slow
+def test_the_hub_benchmark_measures_a_lesson_against_a_bare_kernel(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_hub
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = tmp_path / "bench.json"
+    assert bench_hub.main(["--lang", "en", "--lessons", "01", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    lesson, reference, server = figures["lessons"][0], figures["reference"], figures["server"]
+    assert lesson["lesson"] == "01_softmax"
+    # a kernel that imported numpy, torch and matplotlib and ran a lesson holds far more
+    # than a bare one, and spent CPU time doing it
+    assert lesson["peak_rss"] > 2 * reference["peak_rss"] and lesson["cpu"] > 0.1
+    assert 0 < lesson["uss"] <= lesson["peak_rss"]
+    assert server["peak_rss"] > reference["peak_rss"]
+    assert figures["per_learner_peak_mb"] == pytest.approx(server["peak_rss"] + lesson["peak_rss"])
 
 
 # ---------------------------------------------------------------------------
