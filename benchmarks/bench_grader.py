@@ -78,9 +78,12 @@ def make_class(folder: Path, students: int) -> dict[str, int]:
     return counts
 
 
-def bench_ours(folder: Path, out: Path, jobs: int, students: int) -> float:
+def bench_ours(folder: Path, out: Path, jobs: int, students: int, sandbox: bool = True) -> float:
+    """Grade the class once; ``sandbox=False`` adds ``--no-sandbox`` (for the sandbox's cost)."""
     command = [sys.executable, "-m", "mlp_course", "grade", str(folder), "--out", str(out),
                "--jobs", str(jobs), "--seed", "0", "--lesson", LESSON.id, "--lang", "en"]
+    if not sandbox:
+        command.append("--no-sandbox")
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -90,10 +93,20 @@ def bench_ours(folder: Path, out: Path, jobs: int, students: int) -> float:
     summary = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))["summary"]
     print(done.stdout.rstrip())
     rate = students / seconds * 60
-    print(f"mlp_course grade: {students} submissions, --jobs {jobs}, {seconds:.1f} s wall "
-          f"(including start-up) -> {rate:.1f} submissions per minute "
-          f"(grading loop alone: {summary['per_minute']} per minute)")
+    print(f"mlp_course grade ({'sandbox' if sandbox else '--no-sandbox'}): {students} "
+          f"submissions, --jobs {jobs}, {seconds:.1f} s wall (including start-up) -> "
+          f"{rate:.1f} submissions per minute (grading loop alone: {summary['per_minute']} "
+          f"per minute); load average now {os.getloadavg()[0]:.1f}")
     return rate
+
+
+def bench_sandbox(folder: Path, work: Path, jobs: int, students: int) -> float:
+    """The class graded in the sandbox and without it, in the same run: rates and their ratio."""
+    sandboxed = bench_ours(folder, work / "out", jobs, students, sandbox=True)
+    plain = bench_ours(folder, work / "out-no-sandbox", jobs, students, sandbox=False)
+    print(f"sandbox cost: {sandboxed:.1f} vs {plain:.1f} submissions per minute without it "
+          f"(ratio {sandboxed / plain:.2f}; target >= 35 per minute with the sandbox)")
+    return sandboxed
 
 
 def bench_nbgrader(folder: Path, work: Path, students: int) -> None:
@@ -142,7 +155,7 @@ def main() -> None:
         folder.mkdir()
         counts = make_class(folder, args.students)
         print("class:", ", ".join(f"{n} {kind}" for kind, n in counts.items()))
-        bench_ours(folder, work / "out", args.jobs, args.students)
+        bench_sandbox(folder, work, args.jobs, args.students)
         bench_nbgrader(folder, work, args.students)
 
 
