@@ -389,7 +389,7 @@ def test_bad_options(bilingual_error):
                     lambda: cross_entropy_grad(logits, target, label_smoothing="0.1"),
                     en=["label_smoothing", "real number"], zh=["label_smoothing", "实数"])
     bilingual_error(CourseTypeError, lambda: cross_entropy(logits, target, ignore_index=1.0),
-                    en=["ignore_index", "integer", "-100"], zh=["ignore_index", "整数", "-100"])
+                    en=["ignore_index", "integer", "1.0"], zh=["ignore_index", "整数", "1.0"])
 
 
 def test_probability_targets_must_be_distributions(bilingual_error):

@@ -174,7 +174,9 @@ def test_one_hot_bad_input(bilingual_error):
                     en=["y", "integer class indices", "astype(int)"],
                     zh=["y", "整数类别索引", "astype(int)"])
     bilingual_error(CourseValueError, lambda: one_hot([0], 0),
-                    en=["num_classes", "positive integer"], zh=["num_classes", "正整数"])
+                    en=["num_classes", "integer >= 1", "got 0"], zh=["num_classes", "不小于 1 的整数"])
+    bilingual_error(CourseTypeError, lambda: one_hot([0], 2.0),
+                    en=["num_classes", "must be an integer"], zh=["num_classes", "应为整数"])
     bilingual_error(CourseValueError, lambda: one_hot([[0]], 2),
                     en=["y", "1-D"], zh=["y", "一维"])
     bilingual_error(CourseValueError, lambda: one_hot([0], 2, dtype=np.int64),

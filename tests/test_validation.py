@@ -191,3 +191,133 @@ def test_torch_tensors_are_accepted(torch, dtype):
     np.testing.assert_array_equal(out, [[0, 1], [2, 3]])
     labels = as_labels(torch.tensor([0, 2]), "y", num_classes=3)
     assert labels.dtype == np.int64 and labels.tolist() == [0, 2]
+
+
+# ---------------------------------------------------------------- one rule for integers and activation names
+
+from mlp_course import (MLP, activation_backward, activation_forward, cross_entropy, make_blobs,
+                        make_spiral, nll_loss, one_hot, softmax, train_test_split)
+from mlp_course.course.exercises import lesson06, lesson07
+from mlp_course.i18n import language
+from mlp_course.nn.validation import check_activation, check_integer
+
+
+@pytest.mark.parametrize("value", [0, 7, np.int64(3), np.uint8(2), np.int32(-1)])
+def test_check_integer_accepts_python_and_numpy_integers(value):
+    out = check_integer(value, "k")
+    assert out == int(value) and type(out) is int
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), 2.0, "3", None, [1], np.array(3)])
+def test_check_integer_rejects_other_types_with_a_type_error(value):
+    for lang, words in (("en", "k must be an integer"), ("zh", "参数 k 应为整数")):
+        with language(lang), pytest.raises(CourseTypeError, match=words):
+            check_integer(value, "k")
+
+
+@pytest.mark.parametrize("value,low,high,words", [
+    (-1, 0, None, "k must be an integer >= 0, got -1"),
+    (6, None, 5, "k must be an integer <= 5, got 6"),
+    (6, 0, 5, "k must be an integer from 0 to 5, got 6"),
+])
+def test_check_integer_range_is_a_value_error(value, low, high, words):
+    with language("en"), pytest.raises(CourseValueError, match=words):
+        check_integer(value, "k", minimum=low, maximum=high)
+    assert check_integer(low if low is not None else high, "k", low, high) in (low, high)
+
+
+@pytest.mark.parametrize("name", ["relu", " ReLU ", "TANH", "Sigmoid\n"])
+def test_check_activation_ignores_case_and_surrounding_spaces(name):
+    assert check_activation(name) == name.strip().lower()
+
+
+def test_check_activation_errors():
+    with language("en"):
+        with pytest.raises(CourseTypeError, match="activation must be the name of an activation"):
+            check_activation(None)
+        with pytest.raises(CourseValueError, match="unknown activation 'softplus'"):
+            check_activation("softplus")
+        with pytest.raises(CourseValueError, match="name must be one of"):
+            check_activation("re lu", "name")
+
+
+X4, Y4 = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+PARAMS = [np.zeros((3, 2)), np.zeros(3), np.zeros((2, 3)), np.zeros(2)]
+
+# every call site that takes an integer argument: (call with the bad value, argument name)
+INTEGER_SITES = {
+    "MLP(seed)": (lambda v: MLP([2, 3, 2], seed=v), "seed"),
+    "MLP(sizes)": (lambda v: MLP([2, v, 2]), "sizes[1]"),
+    "MLP.fit(epochs)": (lambda v: MLP([2, 2]).fit(X4, Y4, epochs=v), "epochs"),
+    "MLP.fit(batch_size)": (lambda v: MLP([2, 2]).fit(X4, Y4, epochs=1, batch_size=v),
+                            "batch_size"),
+    "MLP.fit(seed)": (lambda v: MLP([2, 2]).fit(X4, Y4, epochs=1, seed=v), "seed"),
+    "make_spiral(seed)": (lambda v: make_spiral(10, seed=v), "seed"),
+    "make_spiral(n_per_class)": (lambda v: make_spiral(v), "n_per_class"),
+    "make_blobs(num_classes)": (lambda v: make_blobs(10, num_classes=v), "num_classes"),
+    "train_test_split(seed)": (lambda v: train_test_split(X4, Y4, seed=v), "seed"),
+    "one_hot(num_classes)": (lambda v: one_hot([0, 1], v), "num_classes"),
+    "softmax(axis)": (lambda v: softmax(np.zeros((2, 3)), axis=v), "axis"),
+    "lesson07.train_epoch(batch_size)": (
+        lambda v: lesson07.train_epoch(PARAMS, X4, Y4, 0.1, v, np.random.default_rng(0)),
+        "batch_size"),
+}
+NEGATIVE_IS_WRONG = {"MLP(seed)", "MLP(sizes)", "MLP.fit(epochs)", "MLP.fit(batch_size)",
+                     "MLP.fit(seed)", "make_spiral(seed)", "make_spiral(n_per_class)",
+                     "make_blobs(num_classes)", "train_test_split(seed)",
+                     "one_hot(num_classes)", "lesson07.train_epoch(batch_size)"}
+# (an axis's range depends on the array: its message names the array's dimensions)
+
+
+@pytest.mark.parametrize("site", sorted(INTEGER_SITES))
+@pytest.mark.parametrize("bad", ["a", 1.5, True])
+def test_every_integer_argument_follows_one_rule_for_its_type(site, bad):
+    """MLP(seed="a") and make_spiral(seed="a") fail alike: a TypeError naming the argument."""
+    call, name = INTEGER_SITES[site]
+    for lang, words in (("en", f"{name} must be an integer, got"), ("zh", f"参数 {name} 应为整数")):
+        with language(lang), pytest.raises(CourseTypeError) as info:
+            call(bad)
+        shown = info.value.message.render(lang)
+        assert words in shown, shown
+
+
+@pytest.mark.parametrize("site", sorted(NEGATIVE_IS_WRONG))
+def test_every_integer_argument_follows_one_rule_for_its_range(site):
+    call, name = INTEGER_SITES[site]
+    with pytest.raises(CourseValueError) as info:
+        call(-5)
+    shown = info.value.message.render("en")
+    assert f"{name} must be an integer" in shown and "-5" in shown, shown
+
+
+def test_ignore_index_is_any_integer_and_only_an_integer():
+    logits, target = np.zeros((2, 3)), np.array([0, -1])
+    assert np.isfinite(cross_entropy(logits, target, ignore_index=np.int64(-1)))
+    for call in (lambda: cross_entropy(logits, target, ignore_index="a"),
+                 lambda: nll_loss(logits, target, ignore_index=1.5)):
+        with language("en"), pytest.raises(CourseTypeError, match="ignore_index must be an integer"):
+            call()
+
+
+# every call site that takes an activation name
+Z = np.array([[-1.0, 2.0]])
+ACTIVATION_SITES = {
+    "activation_forward": lambda name: activation_forward(name, Z),
+    "activation_backward": lambda name: activation_backward(name, np.ones_like(Z), Z),
+    "MLP": lambda name: MLP([2, 3, 2], activation=name).forward(Z),
+    "lesson06.hidden_delta_reference": lambda name: lesson06.hidden_delta_reference(
+        np.ones((2, 2)), np.ones((1, 2)), Z, activation=name),
+}
+
+
+@pytest.mark.parametrize("site", sorted(ACTIVATION_SITES))
+def test_every_activation_argument_follows_one_rule(site):
+    """activation_forward(" ReLU ") and MLP(activation=" relu") both work; "softplus" fails alike."""
+    call = ACTIVATION_SITES[site]
+    np.testing.assert_array_equal(call(" ReLU "), call("relu"))
+    np.testing.assert_array_equal(call("TANH"), call("tanh"))
+    with language("en"):
+        with pytest.raises(CourseValueError, match="unknown activation 'softplus'"):
+            call("softplus")
+        with pytest.raises(CourseTypeError, match="must be the name of an activation"):
+            call(3)

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import CourseTypeError, CourseValueError
-from .validation import as_float_array, check_same_shape, describe
+from .validation import as_float_array, check_activation, check_same_shape
 
 __all__ = ["relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh", "tanh_backward",
            "activation_forward", "activation_backward", "FORWARD", "BACKWARD"]
@@ -278,22 +277,6 @@ _PUBLIC_BACKWARD = {"relu": relu_backward, "sigmoid": sigmoid_backward,
                     "tanh": tanh_backward}
 
 
-def _check_name(name) -> str:
-    choices = ", ".join(repr(k) for k in FORWARD)
-    if not isinstance(name, str):
-        raise CourseTypeError(
-            zh="参数 name 应为激活函数的名字（{choices} 之一），收到的是 {got}。",
-            en="name must be the name of an activation (one of {choices}), got {got}.",
-            choices=choices, got=describe(name))
-    key = name.strip().lower()
-    if key not in FORWARD:
-        raise CourseValueError(
-            zh="未知的激活函数 {got!r}；可选的有 {choices}。",
-            en="unknown activation {got!r}; the choices are {choices}.",
-            got=name, choices=choices)
-    return key
-
-
 def activation_forward(name: str, z) -> np.ndarray:
     r"""Apply the activation called ``name`` ("relu", "sigmoid" or "tanh").
 
@@ -317,7 +300,7 @@ def activation_forward(name: str, z) -> np.ndarray:
     >>> activation_forward("relu", [-1.0, 2.0])
     array([0., 2.])
     """
-    return _PUBLIC_FORWARD[_check_name(name)](z)
+    return _PUBLIC_FORWARD[check_activation(name, "name")](z)
 
 
 def activation_backward(name: str, dout, z) -> np.ndarray:
@@ -345,4 +328,4 @@ def activation_backward(name: str, dout, z) -> np.ndarray:
     >>> activation_backward("relu", [1.0, 1.0], [-1.0, 2.0])
     array([0., 1.])
     """
-    return _PUBLIC_BACKWARD[_check_name(name)](dout, z)
+    return _PUBLIC_BACKWARD[check_activation(name, "name")](dout, z)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..i18n import CourseTypeError, CourseValueError
-from .validation import check_float_dtype
+from .validation import check_float_dtype, check_integer
 
 __all__ = ["make_spiral", "make_blobs", "load_digits", "train_test_split"]
 
@@ -30,21 +30,6 @@ DIGITS_SPLITS = ("train", "test", "all")
 # --------------------------------------------------------------------------
 # argument checks (errors in the learner's language, naming the argument)
 # --------------------------------------------------------------------------
-
-def _check_int(value, name: str, minimum: int) -> int:
-    # bool is an int subclass, but make_spiral(True) is surely a mistake
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise CourseTypeError(
-            zh="参数 {name} 应为整数，收到的是 {got!r}（类型 {kind}）。",
-            en="{name} must be an integer, got {got!r} (type {kind}).",
-            name=name, got=value, kind=type(value).__name__)
-    if value < minimum:
-        raise CourseValueError(
-            zh="参数 {name} 应为不小于 {minimum} 的整数，收到的是 {got}。",
-            en="{name} must be an integer >= {minimum}, got {got}.",
-            name=name, minimum=minimum, got=value)
-    return int(value)
-
 
 def _check_real(value, name: str, minimum: float = 0.0) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -63,7 +48,7 @@ def _check_real(value, name: str, minimum: float = 0.0) -> float:
 def _check_seed(seed) -> int | None:
     if seed is None:
         return None
-    return _check_int(seed, "seed", 0)
+    return check_integer(seed, "seed", minimum=0)
 
 
 # --------------------------------------------------------------------------
@@ -105,8 +90,8 @@ def make_spiral(n_per_class: int = 100, num_classes: int = 3, noise: float = 0.2
     >>> X.shape, y.shape, int(y.max())
     ((150, 2), (150,), 2)
     """
-    n_per_class = _check_int(n_per_class, "n_per_class", 1)
-    num_classes = _check_int(num_classes, "num_classes", 2)
+    n_per_class = check_integer(n_per_class, "n_per_class", minimum=1)
+    num_classes = check_integer(num_classes, "num_classes", minimum=2)
     noise = _check_real(noise, "noise")
     rng = np.random.default_rng(_check_seed(seed))
 
@@ -154,8 +139,8 @@ def make_blobs(n_per_class: int = 100, num_classes: int = 3, spread: float = 0.5
     >>> X.shape, np.bincount(y).tolist()
     ((40, 2), [10, 10, 10, 10])
     """
-    n_per_class = _check_int(n_per_class, "n_per_class", 1)
-    num_classes = _check_int(num_classes, "num_classes", 2)
+    n_per_class = check_integer(n_per_class, "n_per_class", minimum=1)
+    num_classes = check_integer(num_classes, "num_classes", minimum=2)
     spread = _check_real(spread, "spread")
     rng = np.random.default_rng(_check_seed(seed))
 

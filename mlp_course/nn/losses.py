@@ -26,13 +26,11 @@ Where this module deliberately differs from PyTorch (each case is tested):
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..i18n import CourseTypeError, CourseValueError
+from ..i18n import CourseValueError
 from .probability import _log_softmax, _softmax
-from .validation import (_from_tensor, as_float_array, as_labels, check_fraction,
+from .validation import (_from_tensor, as_float_array, as_labels, check_fraction, check_integer,
                          check_probabilities, check_reduction, describe, probability_tolerance)
 
 __all__ = ["nll_loss", "cross_entropy", "cross_entropy_grad"]
@@ -72,16 +70,6 @@ def _as_input(x, name: str) -> np.ndarray:
                "shape (C,), got {got}.",
             name=name, got=describe(arr))
     return arr
-
-
-def _check_ignore_index(ignore_index) -> int:
-    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index,
-                                                                    numbers.Integral):
-        raise CourseTypeError(
-            zh="参数 ignore_index 应为整数（默认 -100），收到的是 {got}。",
-            en="ignore_index must be an integer (default -100), got {got}.",
-            got=describe(ignore_index))
-    return int(ignore_index)
 
 
 def _as_weight(weight, num_classes: int, dtype) -> np.ndarray | None:
@@ -266,7 +254,7 @@ def nll_loss(log_probs, target, weight=None, ignore_index: int = -100,
     x = _as_input(log_probs, "log_probs")
     target = _from_tensor(target)
     reduction = check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = check_integer(ignore_index, "ignore_index")
     tol = probability_tolerance(x.dtype)
     if np.any(x > tol):
         where = tuple(int(i) for i in np.argwhere(x > tol)[0])
@@ -333,7 +321,7 @@ def cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     z = _as_input(logits, "logits")
     target = _from_tensor(target)
     reduction = check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = check_integer(ignore_index, "ignore_index")
     label_smoothing = check_fraction(label_smoothing, "label_smoothing")
     w = _as_weight(weight, z.shape[-1], z.dtype)
     single = z.ndim == 1
@@ -393,7 +381,7 @@ def cross_entropy_grad(logits, target, weight=None, ignore_index: int = -100,
     z = _as_input(logits, "logits")
     target = _from_tensor(target)
     reduction = check_reduction(reduction)
-    ignore_index = _check_ignore_index(ignore_index)
+    ignore_index = check_integer(ignore_index, "ignore_index")
     label_smoothing = check_fraction(label_smoothing, "label_smoothing")
     w = _as_weight(weight, z.shape[-1], z.dtype)
     single = z.ndim == 1

@@ -13,13 +13,11 @@ the MLP's training loop; they assume a valid float32/float64 array.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ..i18n import CourseValueError
-from .validation import (as_float_array, as_labels, check_axis, check_positive_number,
-                         check_probabilities, check_same_shape)
+from .validation import (as_float_array, as_labels, check_axis, check_integer,
+                         check_positive_number, check_probabilities, check_same_shape)
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "one_hot", "entropy", "kl_divergence"]
 
@@ -196,7 +194,7 @@ def one_hot(y, num_classes: int, dtype=np.float64) -> np.ndarray:
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_integer(num_classes, "num_classes", minimum=1)
     labels = as_labels(y, "y", num_classes=num_classes, ndim=None)
     if labels.ndim > 1:
         raise CourseValueError(
@@ -212,16 +210,6 @@ def one_hot(y, num_classes: int, dtype=np.float64) -> np.ndarray:
     out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, labels[..., None], 1, axis=-1)
     return out
-
-
-def _check_num_classes(num_classes) -> int:
-    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral) \
-            or num_classes < 1:
-        raise CourseValueError(
-            zh="参数 num_classes 应为正整数（类别数 C），收到的是 {got!r}。",
-            en="num_classes must be a positive integer (the number of classes C), got {got!r}.",
-            got=num_classes)
-    return int(num_classes)
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -23,7 +23,6 @@ Dtype policy (documented once, used everywhere):
 from __future__ import annotations
 
 import numbers
-import operator
 
 import numpy as np
 
@@ -177,13 +176,9 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
     >>> check_axis(-1, 2)
     1
     """
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-        raise CourseTypeError(
-            zh="参数 {name} 应为整数，收到的是 {got}。",
-            en="{name} must be an integer, got {got}.",
-            name=name, got=describe(axis))
-    axis = operator.index(axis)
+    axis = check_integer(axis, name)
     if not -ndim <= axis < ndim:
+        # the range depends on the array, so the message names its dimensions
         raise CourseValueError(
             zh="参数 {name}={axis} 超出范围：数组有 {ndim} 维，{name} 应在 {lo} 到 {hi} 之间。",
             en="{name}={axis} is out of range for an array with {ndim} dimension(s); "
@@ -537,7 +532,7 @@ def check_activation(value, name: str = "activation") -> str:
     key = value.strip().lower()
     if key not in ACTIVATIONS:
         raise CourseValueError(
-            zh="参数 {name} 应为 {choices} 之一，收到的是 {got!r}。",
-            en="{name} must be one of {choices}, got {got!r}.",
+            zh="未知的激活函数 {got!r}：参数 {name} 应为 {choices} 之一。",
+            en="unknown activation {got!r}: {name} must be one of {choices}.",
             name=name, choices=choices, got=value)
     return key

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...nn import activations, layers, probability
 from ...i18n import CourseValueError, Message
+from ...nn.validation import ACTIVATIONS, check_activation
 from .core import Case, Exercise, register
 
 __all__ = ["OUTPUT_DELTA", "LINEAR_GRADS", "HIDDEN_DELTA", "MLP_BACKWARD",
@@ -26,7 +27,6 @@ __all__ = ["OUTPUT_DELTA", "LINEAR_GRADS", "HIDDEN_DELTA", "MLP_BACKWARD",
            "log_softmax_steps_reference", "deep_backward_reference"]
 
 LESSON = "06_backprop"
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 _FRAMEWORKS = ("torch", "scipy", "jax", "tensorflow", "sklearn", "keras")
 # The library's own backward pieces would answer the exercise in one call.
@@ -38,15 +38,6 @@ _LIBRARY_BACKWARD = ("mlp_course.linear_backward", "mlp_course.nn.layers.linear_
                      "mlp_course.MLP", "mlp_course.nn.mlp", "MLP",
                      # this lesson's own references and PyTorch helpers (mlp_backward_torch)
                      "mlp_course.course.exercises.lesson06", "mlp_backward_torch")
-
-
-def _check_activation(activation) -> str:
-    if activation not in ACTIVATIONS:
-        raise CourseValueError(
-            zh="参数 activation 应为 'relu'、'sigmoid' 或 'tanh'，收到的是 {got!r}。",
-            en="activation must be 'relu', 'sigmoid' or 'tanh', got {got!r}.",
-            got=activation)
-    return activation
 
 
 # ---------------------------------------------------------------------------
@@ -80,7 +71,7 @@ def hidden_delta_reference(W2, delta2, Z1, activation="relu"):
 
     隐藏层误差：:math:`\Delta^1 = (\Delta^2 W^2) \odot f'(Z^1)`。
     """
-    return activations.activation_backward(_check_activation(activation),
+    return activations.activation_backward(check_activation(activation),
                                            np.asarray(delta2) @ np.asarray(W2), Z1)
 
 
@@ -93,7 +84,7 @@ def mlp_backward_reference(X, y, W1, b1, W2, b2, activation="relu"):
     -------
     dW1 : (H, D), db1 : (H,), dW2 : (C, H), db2 : (C,)
     """
-    activation = _check_activation(activation)
+    activation = check_activation(activation)
     Z1, cache1 = layers.linear_forward(X, W1, b1)
     A1 = activations.activation_forward(activation, Z1)
     Z2, cache2 = layers.linear_forward(A1, W2, b2)
@@ -131,7 +122,7 @@ def mlp_backward_torch(X, y, W1, b1, W2, b2, activation="relu") -> dict:
     """
     import torch
 
-    activation = _check_activation(activation)
+    activation = check_activation(activation)
     params = [_tensor(p).clone().requires_grad_() for p in (W1, b1, W2, b2)]
     tW1, tb1, tW2, tb2 = params
     Z1 = torch.nn.functional.linear(_tensor(X), tW1, tb1)
@@ -620,7 +611,7 @@ def deep_backward_reference(X, y, params, activation="relu"):
     ``params = [W1, b1, ..., WL, bL]``; the activation acts after every layer but
     the last, whose output are the logits.
     """
-    activation = _check_activation(activation)
+    activation = check_activation(activation)
     params = _check_params_list(params)
     weights, biases = params[0::2], params[1::2]
     caches, pre_activations = [], []
