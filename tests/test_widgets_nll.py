@@ -49,7 +49,7 @@ def test_draw_places_the_point_on_the_curve():
     assert artists["point"].get_xdata()[0] == pytest.approx(0.2)
     assert artists["point"].get_ydata()[0] == pytest.approx(-np.log(0.2))
     draw_nll(ax, nll_view(0.4))
-    assert len(ax.lines) == 3  # curve, tangent, point: the old ones were cleared
+    assert len(ax.lines) == 4  # curve, tangent, point, drop line: the old ones were cleared
 
 
 def test_moving_the_slider_moves_the_point():

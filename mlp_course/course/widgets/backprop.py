@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...nn.activations import activation_backward, activation_forward
 from ...i18n import CourseValueError, Message, text
 from ...nn.probability import one_hot, softmax
@@ -167,39 +167,85 @@ def _format_array(array: np.ndarray) -> str:
         return np.array2string(np.asarray(array), separator=" ")
 
 
-def draw_backprop(axes, view: dict) -> dict:
+def _graph_title(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="第 {step}/{last} 步", en="step {step} of {last}",
+                 step=view["step"], last=view["count"] - 1)
+
+
+def _formula_title(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh=view["formula"].zh, en=view["formula"].en, **view["formula"].fields)
+
+
+def _show_step(graph_ax, values_ax, view: dict, artists: dict) -> None:
+    """Highlight the step's nodes, show its backward arrows and write its arrays."""
+    from ..figures import (BACKWARD_STEPS, HIGHLIGHT_COLOR, NODE_COLOR, PARAMETER_COLOR,
+                           PARAMETERS)
+
+    highlight = set(view["highlight"])
+    for name, circle in artists["graph"]["nodes"].items():
+        circle.set_facecolor(HIGHLIGHT_COLOR if name in highlight else (
+            PARAMETER_COLOR if name in PARAMETERS else NODE_COLOR))
+        circle.set_linewidth(2.2 if name in highlight else 1.2)
+    shown = [step[0] for step in BACKWARD_STEPS[:view["graph_steps"]]]
+    for index, (name, arrows) in enumerate(artists["all_backward"].items()):
+        for arrow in arrows:
+            arrow.set_visible(name in shown)
+        artists["step_labels"][index].set_visible(name in shown)
+    artists["graph"]["backward"] = {name: artists["all_backward"][name] for name in shown}
+    graph_ax.set_title(_graph_title(view), fontsize=10)
+    values_ax.set_title(_formula_title(view), fontsize=11)
+    count = len(view["arrays"])
+    for index, text_artist in enumerate(artists["text_pool"]):
+        text_artist.set_visible(index < count)
+        if index < count:
+            symbol, array = view["arrays"][index]
+            text_artist.set_x((index + 0.5) / count)
+            text_artist.set_text(f"{symbol}   shape {tuple(np.shape(array))}\n"
+                                 f"{_format_array(array)}")
+    artists["arrays"] = artists["text_pool"][:count]
+
+
+def draw_backprop(axes, view: dict, artists: dict | None = None) -> dict:
     """Draw a step: the graph (current node highlighted) and the step's arrays.
 
     画出一步：计算图（高亮当前节点）以及这一步的数组（数值和形状）。
 
+    With ``artists`` from an earlier call on the same axes, only what changes
+    from step to step is updated: the highlighted nodes, which backward arrows
+    show, the titles and the arrays.
+
     Returns
     -------
     dict
-        ``graph`` (from :func:`mlp_course.course.figures.draw_computation_graph`) and
-        ``arrays``: one Text per array, reading ``symbol  shape (…)`` then the values.
+        ``graph`` (from :func:`mlp_course.course.figures.draw_computation_graph`,
+        its ``backward`` holding the steps shown so far) and ``arrays``: one
+        Text per array, reading ``symbol  shape (…)`` then the values.
     """
-    from ..figures import draw_computation_graph
-    from ..plotting import label
+    from ..figures import BACKWARD_STEPS, draw_computation_graph
 
     graph_ax, values_ax = axes
-    graph = draw_computation_graph(graph_ax, highlight=view["highlight"],
-                                   backward_steps=view["graph_steps"])
-    graph_ax.set_title(label(zh="第 {step}/{last} 步", en="step {step} of {last}",
-                             step=view["step"], last=view["count"] - 1), fontsize=10)
-    values_ax.clear()
-    values_ax.axis("off")
-    values_ax.set_xlim(0, 1)
-    values_ax.set_ylim(0, 1)
-    values_ax.set_title(label(zh=view["formula"].zh, en=view["formula"].en,
-                              **view["formula"].fields), fontsize=11)
-    texts = []
-    count = len(view["arrays"])
-    for index, (symbol, array) in enumerate(view["arrays"]):
-        shape = tuple(np.shape(array))
-        body = f"{symbol}   shape {shape}\n{_format_array(array)}"
-        texts.append(values_ax.text((index + 0.5) / count, 0.95, body, ha="center", va="top",
-                                    family="monospace", fontsize=9.5))
-    return {"graph": graph, "arrays": texts}
+    if artists is None:
+        # every backward arrow is drawn once; a step only shows or hides them
+        graph = draw_computation_graph(graph_ax, highlight=view["highlight"])
+        values_ax.clear()
+        values_ax.axis("off")
+        values_ax.set_xlim(0, 1)
+        values_ax.set_ylim(0, 1)
+        most = max(4, len(view["arrays"]))
+        artists = {
+            "graph": graph,
+            "all_backward": dict(graph["backward"]),
+            "step_labels": graph["labels"][:len(BACKWARD_STEPS)],
+            "text_pool": [values_ax.text(0.5, 0.95, "", ha="center", va="top",
+                                         family="monospace", fontsize=9.5)
+                          for _ in range(most)],
+        }
+    _show_step(graph_ax, values_ax, view, artists)
+    return artists
 
 
 def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
@@ -233,15 +279,38 @@ def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
     box.step, box.previous, box.next, box.activation = slider, previous, following, chooser
     box.caption, box.figure, box.axes = caption, figure, axes
 
-    def redraw(change=None):
+    picture = BlitImage(figure, output)
+    graph_ax, values_ax = axes
+    pictures: dict = {}  # (activation, step) -> PNG: a step seen before costs no drawing
+
+    def draw():
+        key = (chooser.value, box.view["step"])
+        if box.artists is None:
+            box.artists = draw_backprop(axes, box.view)
+            picture.draw([*box.artists["graph"]["nodes"].values(),
+                          *(arrow for arrows in box.artists["all_backward"].values()
+                            for arrow in arrows),
+                          *graph_ax.texts, graph_ax.title, values_ax.title,
+                          *box.artists["text_pool"]])
+        else:
+            draw_backprop(axes, box.view, box.artists)
+            if key in pictures:
+                output.value = pictures[key]
+                return
+            picture.update()
+        pictures[key] = output.value
+
+    painter = Coalescer(draw)
+
+    def changed(change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
         box.view = backprop_view(slider.value, state["steps"])
-        box.artists = draw_backprop(axes, box.view)
         caption.value = f"<b>{box.view['title']}</b>"
-        output.value = figure_png(figure)
+        painter.request()
 
     def new_activation(change):
         state["steps"] = backprop_steps(X, y, chooser.value)
-        redraw()
+        changed()
 
     def move(offset):
         def click(button):
@@ -250,7 +319,8 @@ def backprop_stepper(X=None, y=None, activation: str = "relu", step: int = 0):
 
     previous.on_click(move(-1))
     following.on_click(move(+1))
-    slider.observe(redraw, names="value")
+    box.artists, box.painter, box.picture = None, painter, picture
+    slider.observe(changed, names="value")
     chooser.observe(new_activation, names="value")
-    redraw()
+    changed()
     return box

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...i18n import CourseValueError, text
 from ...nn.probability import entropy, kl_divergence
 from ...nn.validation import as_float_array, describe
@@ -107,7 +107,31 @@ def _number(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:.3f}"
 
 
-def draw_cross_entropy(axes, view: dict) -> dict:
+def _sum_layout(view: dict) -> tuple[float, float]:
+    """The right end of the stacked bar's axis and the width of the KL part."""
+    h_p, kl = view["entropy"], view["kl"]
+    scale = 1.0 if view["unit"] == "nats" else 1.0 / math.log(2.0)
+    # the axis spans at least the largest possible entropy, log C, so it does not
+    # jump around while a slider moves; an infinite KL is drawn up to the edge
+    finite_top = h_p + (kl if math.isfinite(kl) else 0.0)
+    needed = 1.25 * max(finite_top, math.log(max(view["p"].size, 2)) * scale)
+    # in steps of half a unit, so the axis changes seldom while a slider moves
+    right = math.ceil(needed / 0.5) * 0.5
+    return right, (kl if math.isfinite(kl) else right - h_p)
+
+
+def _sum_title(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="H(p, q) = H(p) + KL(p‖q) = {hpq}", en="H(p, q) = H(p) + KL(p‖q) = {hpq}",
+                 hpq=_number(view["cross_entropy"]))
+
+
+def _sum_note(view: dict) -> str:
+    return "H(p) = " + _number(view["entropy"]) + "\nKL = " + _number(view["kl"])
+
+
+def draw_cross_entropy(axes, view: dict, artists: dict | None = None) -> dict:
     """Draw a view: p and q as grouped bars (left), H(p) + KL = H(p, q) as a stacked bar (right).
 
     绘制：左图为 p 与 q 的分组柱状图，右图把 H(p) + KL = H(p, q) 画成一根堆叠横条。
@@ -117,19 +141,40 @@ def draw_cross_entropy(axes, view: dict) -> dict:
     axes : sequence of two matplotlib Axes
     view : dict
         From :func:`distributions_view`.
+    artists : dict, optional
+        From an earlier call on the same axes with the same unit, number of
+        classes and scale of the right panel: bars and numbers are then
+        updated in place instead of drawn again.
 
     Returns
     -------
     dict
         The artists: ``p_bars``, ``q_bars`` (BarContainer), ``entropy_bar``,
-        ``kl_bar`` (Rectangle), so a caller can read what was drawn.
+        ``kl_bar`` (Rectangle), ``note`` (the numbers in the right panel) and
+        the ``unit`` and the right end of the right panel's axis (``right``)
+        drawn, so a caller can read what was drawn.
     """
     from ..plotting import label
 
     ax_bars, ax_sum = axes
+    p, q = view["p"], view["q"]
+    h_p, kl = view["entropy"], view["kl"]
+    right, kl_width = _sum_layout(view)
+    if (artists is not None and artists["unit"] == view["unit"]
+            and len(artists["p_bars"]) == p.size and artists["right"] == right):
+        for bars, values in ((artists["p_bars"], p), (artists["q_bars"], q)):
+            for bar, value in zip(bars, values):
+                bar.set_height(value)
+        artists["entropy_bar"].set_width(h_p)
+        artists["kl_bar"].set_x(h_p)
+        artists["kl_bar"].set_width(kl_width)
+        artists["kl_bar"].set_hatch("//" if math.isinf(kl) else None)
+        ax_sum.set_title(_sum_title(view), fontsize="medium")
+        artists["note"].set_text(_sum_note(view))
+        return artists
+
     ax_bars.clear()  # redrawing replaces the bars instead of stacking new ones on top
     ax_sum.clear()
-    p, q = view["p"], view["q"]
     classes = np.arange(p.size)
     width = 0.4
     p_bars = ax_bars.bar(classes - width / 2, p, width,
@@ -142,13 +187,6 @@ def draw_cross_entropy(axes, view: dict) -> dict:
     ax_bars.set_ylim(0, 1.05)
     ax_bars.legend(loc="upper right", fontsize="small")
 
-    h_p, kl, h_pq = view["entropy"], view["kl"], view["cross_entropy"]
-    scale = 1.0 if view["unit"] == "nats" else 1.0 / math.log(2.0)
-    # the axis spans at least the largest possible entropy, log C, so it does not
-    # jump around while a slider moves; an infinite KL is drawn up to the edge
-    finite_top = h_p + (kl if math.isfinite(kl) else 0.0)
-    right = 1.25 * max(finite_top, math.log(max(p.size, 2)) * scale)
-    kl_width = kl if math.isfinite(kl) else right - h_p
     entropy_bar = ax_sum.barh([0], [h_p], height=0.6, color=P_COLOR,
                               label=label(zh="H(p)：熵", en="H(p): entropy"))[0]
     kl_bar = ax_sum.barh([0], [kl_width], height=0.6, left=[h_p], color=KL_COLOR,
@@ -161,13 +199,12 @@ def draw_cross_entropy(axes, view: dict) -> dict:
         ax_sum.set_xlabel(label(zh="信息量（奈特）", en="information (nats)"))
     else:
         ax_sum.set_xlabel(label(zh="信息量（比特）", en="information (bits)"))
-    ax_sum.set_title(label(zh="H(p, q) = H(p) + KL(p‖q) = {hpq}",
-                           en="H(p, q) = H(p) + KL(p‖q) = {hpq}", hpq=_number(h_pq)),
-                     fontsize="medium")
-    ax_sum.text(0.02, 0.95, "H(p) = " + _number(h_p) + "\nKL = " + _number(kl),
-                transform=ax_sum.transAxes, va="top", fontsize="small")
+    ax_sum.set_title(_sum_title(view), fontsize="medium")
+    note = ax_sum.text(0.02, 0.95, _sum_note(view), transform=ax_sum.transAxes, va="top",
+                       fontsize="small")
     ax_sum.legend(loc="upper right", fontsize="small")
-    return {"p_bars": p_bars, "q_bars": q_bars, "entropy_bar": entropy_bar, "kl_bar": kl_bar}
+    return {"p_bars": p_bars, "q_bars": q_bars, "entropy_bar": entropy_bar, "kl_bar": kl_bar,
+            "note": note, "unit": view["unit"], "right": right}
 
 
 def summary(view: dict) -> str:
@@ -226,17 +263,33 @@ def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "na
         unit_buttons, summary_label, image,
     ])
 
-    def redraw(_change=None):
-        view = distributions_view([s.value for s in p_sliders], [s.value for s in q_sliders],
-                                  unit_buttons.value)
-        box.artists = draw_cross_entropy((ax_bars, ax_sum), view)
-        box.view = view
-        summary_label.value = summary(view)
-        image.value = figure_png(figure)
+    picture = BlitImage(figure, image)
 
+    def draw():
+        updated = draw_cross_entropy((ax_bars, ax_sum), box.view, box.artists)
+        if updated is box.artists:
+            picture.update()
+            return
+        box.artists = updated
+        # the legends sit over the bars, so they are drawn after them each time
+        picture.draw([*updated["p_bars"], *updated["q_bars"], updated["entropy_bar"],
+                      updated["kl_bar"], updated["note"], ax_sum.title,
+                      ax_bars.get_legend(), ax_sum.get_legend(),
+                      *ax_bars.spines.values(), *ax_sum.spines.values()])
+
+    painter = Coalescer(draw)
+
+    def changed(_change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
+        box.view = distributions_view([s.value for s in p_sliders], [s.value for s in q_sliders],
+                                      unit_buttons.value)
+        summary_label.value = summary(box.view)
+        painter.request()
+
+    box.artists, box.painter, box.picture = None, painter, picture
     for control in (*p_sliders, *q_sliders, unit_buttons):
-        control.observe(redraw, names="value")
+        control.observe(changed, names="value")
     box.p_sliders, box.q_sliders, box.unit_buttons = p_sliders, q_sliders, unit_buttons
     box.summary, box.image, box.figure = summary_label, image, figure
-    redraw()
+    changed()
     return box

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...nn.activations import activation_forward
 from ...i18n import CourseValueError, text
 from ...nn.probability import softmax
@@ -142,22 +142,99 @@ def _region_colormap():
     return ListedColormap(_CLASS_COLORS)
 
 
-def draw_forward(axes, view: dict) -> dict:
+def _unit_geometry(w_a: float, w_b: float, bias: float):
+    """The line z1_h = 0 of one hidden unit across the plane, and its arrow (or None).
+
+    The arrow starts on the line and points to the side where the unit is active.
+    """
+    grid = np.linspace(-INPUT_RANGE, INPUT_RANGE, 2)
+    if abs(w_b) > 1e-12:
+        line = (grid, -(w_a * grid + bias) / w_b)
+    else:  # a vertical line, or no line at all when the unit ignores x entirely
+        position = -bias / w_a if abs(w_a) > 1e-12 else np.nan
+        line = ([position, position], [-INPUT_RANGE, INPUT_RANGE])
+    norm = np.hypot(w_a, w_b)
+    if norm <= 1e-12:
+        return line, None
+    anchor = -bias * np.array([w_a, w_b]) / norm ** 2
+    return line, (anchor + 0.6 * np.array([w_a, w_b]) / norm, anchor)
+
+
+HIDDEN_LIMITS = (2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
+
+
+def _hidden_limit(z1) -> float:
+    """The hidden layer's axis spans -limit to limit: a few fixed steps, so that it
+    changes seldom while a slider moves (and the bars can be compared)."""
+    needed = float(np.max(np.abs(z1))) * 1.15
+    return next((limit for limit in HIDDEN_LIMITS if limit >= needed), needed)
+
+
+def _input_title(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="输入 x = ({x1:.1f}, {x2:.1f})", en="input x = ({x1:.1f}, {x2:.1f})",
+                 x1=view["x"][0], x2=view["x"][1])
+
+
+def _place_text(text_artist, y: float, value: str) -> None:
+    text_artist.set_y(y)
+    text_artist.set_text(value)
+
+
+def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
     """Draw a view on three axes: input plane, hidden layer, output probabilities.
 
     在三个坐标轴上画出：输入平面、隐藏层、输出概率。
+
+    With ``artists`` from an earlier call on the same axes, the same activation
+    and the same scale of the hidden layer, everything that depends on the input and the weights is
+    updated in place (regions, unit lines and arrows, the point, bars, numbers)
+    instead of drawn again.
 
     Returns
     -------
     dict
         ``point`` (the input's Line2D), ``regions`` (the AxesImage of
         :func:`decision_regions`), ``unit_lines`` (one Line2D per hidden
-        unit, where :math:`z^{[1]}_h = 0`), ``z1_bars`` and ``a1_bars``
-        (BarContainers of the hidden layer), ``probability_bars``.
+        unit, where :math:`z^{[1]}_h = 0`), ``unit_arrows`` (one annotation
+        per unit, hidden when the unit ignores the input), ``z1_bars`` and
+        ``a1_bars`` (BarContainers of the hidden layer), ``a1_texts``,
+        ``probability_bars``, ``probability_texts``, ``zero`` (the hidden
+        layer's line at 0), the ``activation`` drawn and the hidden layer's
+        ``limit`` (its axis spans -limit to limit).
     """
     from ..plotting import label
 
     plane, hidden, output = axes
+    limit = _hidden_limit(view["z1"])
+    geometry = [_unit_geometry(w_a, w_b, bias) for (w_a, w_b), bias in zip(view["W1"], view["b1"])]
+    if (artists is not None and artists["activation"] == view["activation"]
+            and artists["limit"] == limit):
+        artists["regions"].set_data(decision_regions(view))
+        for line, arrow, (points, ends) in zip(artists["unit_lines"], artists["unit_arrows"],
+                                               geometry):
+            line.set_data(*points)
+            arrow.set_visible(ends is not None)
+            if ends is not None:
+                arrow.xy, arrow.xyann = ends
+        artists["point"].set_data([view["x"][0]], [view["x"][1]])
+        plane.set_title(_input_title(view))
+        for bars, values in ((artists["z1_bars"], view["z1"]), (artists["a1_bars"], view["a1"])):
+            for bar, value in zip(bars, values):
+                bar.set_height(value)
+        for text_artist, value in zip(artists["a1_texts"], view["a1"]):
+            _place_text(text_artist, value, f"{value:.2f}")
+            text_artist.set_verticalalignment("bottom" if value >= 0 else "top")
+        for index, (bar, text_artist, value, logit) in enumerate(zip(
+                artists["probability_bars"], artists["probability_texts"],
+                view["probabilities"], view["z2"])):
+            bar.set_height(value)
+            bar.set_edgecolor("black" if index == view["predicted"] else bar.get_facecolor())
+            bar.set_linewidth(2.0 if index == view["predicted"] else 0.0)
+            _place_text(text_artist, value + 0.02, f"{value:.2f}\n(z2={logit:.1f})")
+        return artists
+
     for ax in axes:
         ax.clear()
 
@@ -166,33 +243,23 @@ def draw_forward(axes, view: dict) -> dict:
     regions = plane.imshow(decision_regions(view), origin="lower", alpha=0.18,
                            extent=(-INPUT_RANGE, INPUT_RANGE, -INPUT_RANGE, INPUT_RANGE),
                            cmap=_region_colormap(), vmin=-0.5, vmax=2.5, interpolation="nearest")
-    grid = np.linspace(-INPUT_RANGE, INPUT_RANGE, 2)
-    unit_lines = []
-    W1, b1 = view["W1"], view["b1"]
-    for h, ((w_a, w_b), bias) in enumerate(zip(W1, b1)):
+    unit_lines, unit_arrows = [], []
+    for h, (points, ends) in enumerate(geometry):
         color = f"C{h + 3}"
-        if abs(w_b) > 1e-12:
-            (line,) = plane.plot(grid, -(w_a * grid + bias) / w_b, color=color, linewidth=1.3,
-                                 label=f"z1[{h + 1}] = 0")
-        else:  # a vertical line, or no line at all when the unit ignores x entirely
-            position = -bias / w_a if abs(w_a) > 1e-12 else np.nan
-            (line,) = plane.plot([position, position], [-INPUT_RANGE, INPUT_RANGE], color=color,
-                                 linewidth=1.3, label=f"z1[{h + 1}] = 0")
+        (line,) = plane.plot(*points, color=color, linewidth=1.3, label=f"z1[{h + 1}] = 0")
         unit_lines.append(line)
-        norm = np.hypot(w_a, w_b)
-        if norm > 1e-12:
-            # the arrow points to the side where the unit is active
-            anchor = -bias * np.array([w_a, w_b]) / norm ** 2
-            plane.annotate("", xy=anchor + 0.6 * np.array([w_a, w_b]) / norm, xytext=anchor,
-                           arrowprops={"arrowstyle": "->", "color": color})
+        xy, start = ends if ends is not None else ((0.0, 0.0), (0.0, 0.0))
+        arrow = plane.annotate("", xy=xy, xytext=start,
+                               arrowprops={"arrowstyle": "->", "color": color})
+        arrow.set_visible(ends is not None)
+        unit_arrows.append(arrow)
     (point,) = plane.plot(*view["x"], marker="o", markersize=10, color="black", linestyle="")
     plane.set_xlim(-INPUT_RANGE, INPUT_RANGE)
     plane.set_ylim(-INPUT_RANGE, INPUT_RANGE)
     plane.set_aspect("equal")
     plane.set_xlabel("x[1]")
     plane.set_ylabel("x[2]")
-    plane.set_title(label(zh="输入 x = ({x1:.1f}, {x2:.1f})", en="input x = ({x1:.1f}, {x2:.1f})",
-                          x1=view["x"][0], x2=view["x"][1]))
+    plane.set_title(_input_title(view))
     plane.legend(loc="lower left", fontsize=8)
 
     # Hidden layer: z1 as hollow bars, a1 = f(z1) as filled bars on top.
@@ -201,11 +268,10 @@ def draw_forward(axes, view: dict) -> dict:
                          edgecolor="grey", hatch="//", label="z1")
     a1_bars = hidden.bar(units + 0.18, view["a1"], width=0.36, color="#8172B3",
                          label=f"a1 = {view['activation']}(z1)")
-    for index, value in enumerate(view["a1"]):
-        hidden.text(index + 0.18, value, f"{value:.2f}", ha="center",
-                    va="bottom" if value >= 0 else "top", fontsize=8)
-    hidden.axhline(0, color="black", linewidth=0.8)
-    limit = max(2.0, float(np.max(np.abs(view["z1"]))) * 1.15)
+    a1_texts = [hidden.text(index + 0.18, value, f"{value:.2f}", ha="center",
+                            va="bottom" if value >= 0 else "top", fontsize=8)
+                for index, value in enumerate(view["a1"])]
+    zero = hidden.axhline(0, color="black", linewidth=0.8)
     hidden.set_ylim(-limit, limit)
     hidden.set_xticks(units)
     hidden.set_xticklabels([f"h{index + 1}" for index in units])
@@ -214,18 +280,23 @@ def draw_forward(axes, view: dict) -> dict:
 
     # Output: the probabilities, the winning class marked.
     classes = np.arange(view["probabilities"].size)
-    probability_bars = output.bar(classes, view["probabilities"], color=_CLASS_COLORS)
+    probability_bars = output.bar(classes, view["probabilities"], color=_CLASS_COLORS,
+                                  linewidth=0.0)
     probability_bars[view["predicted"]].set_edgecolor("black")
     probability_bars[view["predicted"]].set_linewidth(2.0)
-    for index, (value, logit) in enumerate(zip(view["probabilities"], view["z2"])):
-        output.text(index, value + 0.02, f"{value:.2f}\n(z2={logit:.1f})", ha="center",
-                    va="bottom", fontsize=8)
+    probability_texts = [output.text(index, value + 0.02, f"{value:.2f}\n(z2={logit:.1f})",
+                                     ha="center", va="bottom", fontsize=8)
+                         for index, (value, logit) in enumerate(zip(view["probabilities"],
+                                                                    view["z2"]))]
     output.set_ylim(0, 1.3)
     output.set_xticks(classes)
     output.set_xticklabels([label(zh="类别 {c}", en="class {c}", c=c) for c in classes])
     output.set_title(label(zh="输出概率 ŷ = softmax(z2)", en="output ŷ = softmax(z2)"))
-    return {"point": point, "regions": regions, "unit_lines": unit_lines, "z1_bars": z1_bars, "a1_bars": a1_bars,
-            "probability_bars": probability_bars}
+    return {"point": point, "regions": regions, "unit_lines": unit_lines,
+            "unit_arrows": unit_arrows, "z1_bars": z1_bars, "a1_bars": a1_bars,
+            "a1_texts": a1_texts, "probability_bars": probability_bars,
+            "probability_texts": probability_texts, "zero": zero,
+            "activation": view["activation"], "limit": limit}
 
 
 def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
@@ -266,12 +337,33 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     box.x1, box.x2, box.w11, box.activation = x1, x2, weight, chooser
     box.figure, box.axes = figure, axes
 
-    def redraw(change=None):
-        box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
-        box.artists = draw_forward(axes, box.view)
-        output.value = figure_png(figure)
+    picture = BlitImage(figure, output)
+    plane, hidden, outputs = axes
 
+    def draw():
+        updated = draw_forward(axes, box.view, box.artists)
+        if updated is box.artists:
+            picture.update()
+            return
+        box.artists = updated
+        picture.draw([
+            updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
+            updated["point"], plane.title, plane.get_legend(),
+            *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"], updated["zero"],
+            hidden.get_legend(),
+            *updated["probability_bars"], *updated["probability_texts"],
+            # what the bars and the regions can cover is redrawn over them
+            *(spine for ax in axes for spine in ax.spines.values())])
+
+    painter = Coalescer(draw)
+
+    def changed(change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
+        box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
+        painter.request()
+
+    box.artists, box.painter, box.picture = None, painter, picture
     for control in (x1, x2, weight, chooser):
-        control.observe(redraw, names="value")
-    redraw()
+        control.observe(changed, names="value")
+    changed()
     return box

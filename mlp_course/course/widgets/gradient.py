@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...i18n import CourseValueError, text
 from ...nn.probability import log_softmax, softmax
 from ...nn.validation import as_float_array, describe
@@ -72,7 +72,23 @@ def gradient_view(logits, target: int) -> dict:
     }
 
 
-def draw_gradient(axes, view: dict) -> dict:
+def _loss_title(view: dict) -> str:
+    from ..plotting import label
+
+    # unicode subscripts, not mathtext: a "$...$" title would be set in the maths
+    # font, which has no Chinese glyphs
+    formula = "L = −log ŷ" + str(view["target"]).translate(_SUBSCRIPTS)
+    return label(zh="损失 {formula} = {loss:.3f}", en="loss {formula} = {loss:.3f}",
+                 formula=formula, loss=view["loss"])
+
+
+def _place_value(text_artist, value: float) -> None:
+    text_artist.set_y(value + (0.04 if value >= 0 else -0.04))
+    text_artist.set_verticalalignment("bottom" if value >= 0 else "top")
+    text_artist.set_text(f"{value:+.2f}")
+
+
+def draw_gradient(axes, view: dict, artists: dict | None = None) -> dict:
     """Draw a view: ŷ and y (left), the gradient ŷ − y as bars from -1 to 1 (right).
 
     绘制：左图为预测概率 ŷ 与目标 y，右图为梯度 ŷ − y（纵轴固定在 -1 到 1）。
@@ -82,15 +98,32 @@ def draw_gradient(axes, view: dict) -> dict:
     axes : sequence of two matplotlib Axes
     view : dict
         From :func:`gradient_view`.
+    artists : dict, optional
+        From an earlier call on the same axes with the same true class and
+        number of classes: the bars, the numbers and the loss in the title are
+        then updated in place instead of drawn again.
 
     Returns
     -------
     dict
-        The artists: ``prob_bars`` and ``grad_bars`` (BarContainer).
+        The artists: ``prob_bars`` and ``grad_bars`` (BarContainer),
+        ``grad_texts`` (the numbers over the gradient bars), ``star`` (the
+        true class), ``zero`` (the line at 0) and the ``target`` drawn.
     """
     from ..plotting import label
 
     ax_probs, ax_grad = axes
+    if (artists is not None and artists["target"] == view["target"]
+            and len(artists["prob_bars"]) == view["probs"].size):
+        for bar, value in zip(artists["prob_bars"], view["probs"]):
+            bar.set_height(value)
+        for bar, text_artist, value in zip(artists["grad_bars"], artists["grad_texts"],
+                                           view["grad"]):
+            bar.set_height(value)
+            _place_value(text_artist, value)
+        ax_probs.set_title(_loss_title(view), fontsize="medium")
+        return artists
+
     ax_probs.clear()  # redrawing replaces the bars instead of stacking new ones on top
     ax_grad.clear()
     classes = np.arange(view["probs"].size)
@@ -99,29 +132,27 @@ def draw_gradient(axes, view: dict) -> dict:
 
     prob_bars = ax_probs.bar(classes, view["probs"], color=PROB_COLOR, alpha=0.8,
                              label=label(zh="ŷ（预测概率）", en="ŷ (predicted probability)"))
-    ax_probs.scatter([target], [1.0], marker="*", s=160, color=TRUE_COLOR, zorder=3,
+    star = ax_probs.scatter([target], [1.0], marker="*", s=160, color=TRUE_COLOR, zorder=3,
                      label=label(zh="y（真实类别，概率 1）", en="y (true class, probability 1)"))
     ax_probs.set_ylim(0, 1.4)
     ax_probs.set_xticks(classes)
     ax_probs.set_xlabel(label(zh="类别", en="class"))
-    # unicode subscripts, not mathtext: a "$...$" title would be set in the maths
-    # font, which has no Chinese glyphs
-    formula = "L = −log ŷ" + str(target).translate(_SUBSCRIPTS)
-    ax_probs.set_title(label(zh="损失 {formula} = {loss:.3f}", en="loss {formula} = {loss:.3f}",
-                             formula=formula, loss=view["loss"]), fontsize="medium")
+    ax_probs.set_title(_loss_title(view), fontsize="medium")
     ax_probs.legend(loc="upper center", ncol=2, fontsize="small")
 
     grad_bars = ax_grad.bar(classes, view["grad"], color=colors)
-    ax_grad.axhline(0.0, color="black", linewidth=0.8)
+    zero = ax_grad.axhline(0.0, color="black", linewidth=0.8)
     ax_grad.set_ylim(-1.2, 1.2)
     ax_grad.set_xticks(classes)
     ax_grad.set_xlabel(label(zh="类别", en="class"))
     ax_grad.set_title(label(zh="梯度 ∂L/∂z = ŷ − y", en="gradient ∂L/∂z = ŷ − y"),
                       fontsize="medium")
+    grad_texts = []
     for k, value in zip(classes, view["grad"]):
-        ax_grad.text(k, value + (0.04 if value >= 0 else -0.04), f"{value:+.2f}",
-                     ha="center", va="bottom" if value >= 0 else "top", fontsize="small")
-    return {"prob_bars": prob_bars, "grad_bars": grad_bars}
+        grad_texts.append(ax_grad.text(k, 0.0, "", ha="center", fontsize="small"))
+        _place_value(grad_texts[-1], value)
+    return {"prob_bars": prob_bars, "grad_bars": grad_bars, "grad_texts": grad_texts,
+            "star": star, "zero": zero, "target": target}
 
 
 def summary(view: dict) -> str:
@@ -172,16 +203,32 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
     figure.subplots_adjust(wspace=0.25, bottom=0.18)
     box = widgets.VBox([widgets.VBox(sliders), target_buttons, summary_label, image])
 
-    def redraw(_change=None):
-        view = gradient_view([s.value for s in sliders], int(target_buttons.value))
-        box.artists = draw_gradient((ax_probs, ax_grad), view)
-        box.view = view
-        summary_label.value = summary(view)
-        image.value = figure_png(figure)
+    picture = BlitImage(figure, image)
 
+    def draw():
+        updated = draw_gradient((ax_probs, ax_grad), box.view, box.artists)
+        if updated is box.artists:
+            picture.update()
+            return
+        box.artists = updated
+        # whatever a bar can cover (the star, the zero line, the legend) is redrawn too
+        picture.draw([*updated["prob_bars"], *updated["grad_bars"], *updated["grad_texts"],
+                      updated["star"], updated["zero"], ax_probs.title,
+                      ax_probs.get_legend(), *ax_probs.spines.values(),
+                      *ax_grad.spines.values()])
+
+    painter = Coalescer(draw)
+
+    def changed(_change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
+        box.view = gradient_view([s.value for s in sliders], int(target_buttons.value))
+        summary_label.value = summary(box.view)
+        painter.request()
+
+    box.artists, box.painter, box.picture = None, painter, picture
     for control in (*sliders, target_buttons):
-        control.observe(redraw, names="value")
+        control.observe(changed, names="value")
     box.logit_sliders, box.target_buttons = sliders, target_buttons
     box.summary, box.image, box.figure = summary_label, image, figure
-    redraw()
+    changed()
     return box

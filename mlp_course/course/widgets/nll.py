@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...i18n import CourseValueError, text
 from ...nn.validation import describe
 
@@ -74,35 +74,60 @@ def nll_view(p_true: float, num_points: int = 400) -> dict:
     }
 
 
-def draw_nll(ax, view: dict) -> dict:
+def _tangent_label(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="切线，斜率 −1/p = {slope:.2f}", en="tangent, slope −1/p = {slope:.2f}",
+                 slope=view["slope"])
+
+
+def _point_label(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="p = {p:.3f}\n损失 = {loss:.3f}", en="p = {p:.3f}\nloss = {loss:.3f}",
+                 p=view["p"], loss=view["loss"])
+
+
+def draw_nll(ax, view: dict, artists: dict | None = None) -> dict:
     """Draw the −log p curve with the current point and its tangent; return the artists.
 
-    画出 −log p 曲线、当前点及其切线；返回各图元（``curve``、``point``、``tangent``）。
+    画出 −log p 曲线、当前点及其切线；返回各图元（``curve``、``point``、``tangent``、
+    ``drop``、``note``、``legend``）。
+
+    With ``artists`` from an earlier call on the same ``ax``, only what depends
+    on p is moved in place: the point, its dotted drop line, the tangent, the
+    note beside the point and the tangent's slope in the legend.
     """
     from ..plotting import label
+
+    top = min(view["loss"], Y_MAX)
+    if artists is not None:
+        artists["tangent"].set_data(view["tangent_p"], view["tangent_loss"])
+        artists["point"].set_data([view["p"]], [view["loss"]])
+        artists["drop"].set_data([view["p"], view["p"]], [0.0, top])
+        artists["note"].xy = (view["p"], top)
+        artists["note"].set_text(_point_label(view))
+        artists["legend"].get_texts()[1].set_text(_tangent_label(view))
+        return artists
 
     ax.clear()
     (curve,) = ax.plot(view["curve_p"], view["curve_loss"], color="#4C72B0",
                        label=label(zh="损失 −log p", en="loss −log p"))
     (tangent,) = ax.plot(view["tangent_p"], view["tangent_loss"], color="#55A868",
-                         linestyle="--", linewidth=1.5,
-                         label=label(zh="切线，斜率 −1/p = {slope:.2f}",
-                                     en="tangent, slope −1/p = {slope:.2f}",
-                                     slope=view["slope"]))
+                         linestyle="--", linewidth=1.5, label=_tangent_label(view))
     (point,) = ax.plot([view["p"]], [view["loss"]], "o", color="#DD8452", markersize=9)
-    ax.vlines(view["p"], 0, min(view["loss"], Y_MAX), color="#DD8452", linestyle=":")
-    ax.annotate(label(zh="p = {p:.3f}\n损失 = {loss:.3f}", en="p = {p:.3f}\nloss = {loss:.3f}",
-                      p=view["p"], loss=view["loss"]),
-                (view["p"], min(view["loss"], Y_MAX)), textcoords="offset points",
-                xytext=(12, 12), fontsize=10)
+    (drop,) = ax.plot([view["p"], view["p"]], [0.0, top], color="#DD8452", linestyle=":")
+    note = ax.annotate(_point_label(view), (view["p"], top), textcoords="offset points",
+                       xytext=(12, 12), fontsize=10)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, Y_MAX)
     ax.set_xlabel(label(zh="模型给真实类别的概率 p", en="probability p given to the true class"))
     ax.set_ylabel(label(zh="损失 −log p", en="loss −log p"))
     ax.set_title(label(zh="负对数似然：p 越小，惩罚越重", en="Negative log-likelihood: "
                        "the smaller p, the heavier the penalty"))
-    ax.legend(loc="upper right", fontsize=9)
-    return {"curve": curve, "point": point, "tangent": tangent}
+    legend = ax.legend(loc="upper right", fontsize=9)
+    return {"curve": curve, "point": point, "tangent": tangent, "drop": drop, "note": note,
+            "legend": legend}
 
 
 def nll_explorer(p_true: float = 0.7):
@@ -130,17 +155,33 @@ def nll_explorer(p_true: float = 0.7):
     box = widgets.VBox([slider, summary, output])
     box.slider, box.figure, box.ax = slider, figure, ax
 
-    def redraw(change=None):
+    picture = BlitImage(figure, output)
+
+    def draw():
+        if box.artists is None:
+            box.artists = draw_nll(ax, box.view)
+            # the frame is redrawn over the moving lines, as in a full draw
+            picture.draw([*(box.artists[name] for name in
+                            ("tangent", "point", "drop", "note", "legend")),
+                          *ax.spines.values()])
+        else:
+            draw_nll(ax, box.view, box.artists)
+            picture.update()
+
+    painter = Coalescer(draw)
+
+    def changed(change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
         box.view = nll_view(slider.value)
-        box.artists = draw_nll(ax, box.view)
         summary.value = text(
             zh="损失 −log p = {loss:.3f}；若 10 个样本都得到同样的 p，似然 p¹⁰ = {lik:.3g}，"
                "负对数似然之和 = {total:.3f}。",
             en="loss −log p = {loss:.3f}; if 10 examples all got this p, the likelihood "
                "p¹⁰ = {lik:.3g} and the summed NLL = {total:.3f}.",
             loss=box.view["loss"], lik=box.view["p"] ** 10, total=10 * box.view["loss"])
-        output.value = figure_png(figure)
+        painter.request()
 
-    slider.observe(redraw, names="value")
-    redraw()
+    box.artists, box.painter, box.picture = None, painter, picture
+    slider.observe(changed, names="value")
+    changed()
     return box

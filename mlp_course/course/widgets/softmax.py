@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...i18n import text
 from ...nn.probability import entropy, softmax
 from ...nn.validation import as_float_array, check_positive_number
@@ -63,31 +63,69 @@ def softmax_view(logits, temperature: float = 1.0) -> dict:
     }
 
 
-def draw_softmax(ax, view: dict):
+def _title(view: dict) -> str:
+    from ..plotting import label
+
+    return label(zh="温度 T = {T:.2f}，熵 = {H:.3f} / 最大 {Hmax:.3f}",
+                 en="temperature T = {T:.2f}, entropy = {H:.3f} of at most {Hmax:.3f}",
+                 T=view["temperature"], H=view["entropy"], Hmax=view["max_entropy"])
+
+
+def _tick_labels(view: dict) -> list[str]:
+    return [f"z{index + 1}={z:.1f}" for index, z in enumerate(view["logits"])]
+
+
+def draw_softmax(ax, view: dict, bars=None):
     """Draw a view as a bar chart of probabilities on ``ax``; return the bars.
 
     把 ``view`` 画成概率柱状图；返回柱子（matplotlib BarContainer）。
+
+    With ``bars`` from an earlier call on the same ``ax`` and as many classes,
+    the chart is updated in place — bar heights and colours, the numbers over
+    the bars, the logits under them and the title — instead of being drawn
+    again. The returned container carries ``value_texts`` (the numbers over
+    the bars), ``logit_texts`` (``z1=…`` under each bar) and ``uniform_line``
+    (the dashed line at 1/C).
     """
     from ..plotting import label
 
-    ax.clear()
     p = view["probabilities"]
+    colors = ["#DD8452" if index == view["argmax"] else "#4C72B0" for index in range(p.size)]
+    if bars is not None and len(bars) == p.size and getattr(bars, "value_texts", None):
+        for bar, text_artist, value, color in zip(bars, bars.value_texts, p, colors):
+            bar.set_height(value)
+            bar.set_color(color)
+            text_artist.set_y(value + 0.02)
+            text_artist.set_text(f"{value:.3f}")
+        for text_artist, logit_label in zip(bars.logit_texts, _tick_labels(view)):
+            text_artist.set_text(logit_label)
+        ax.set_title(_title(view))
+        return bars
+
+    ax.clear()
     classes = np.arange(p.size)
-    bars = ax.bar(classes, p, color="#4C72B0")
-    bars[view["argmax"]].set_color("#DD8452")
-    ax.axhline(1.0 / p.size, color="grey", linestyle="--", linewidth=1,
-               label=label(zh="均匀分布 1/C", en="uniform 1/C"))
-    for index, value in enumerate(p):
-        ax.text(index, value + 0.02, f"{value:.3f}", ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(classes)
-    ax.set_xticklabels([f"z{index + 1}={z:.1f}" for index, z in enumerate(view["logits"])])
+    bars = ax.bar(classes, p, color=colors)
+    bars.uniform_line = ax.axhline(1.0 / p.size, color="grey", linestyle="--", linewidth=1)
+    # named at its right end, outside the bars' reach, rather than in a legend the
+    # bars could grow into
+    ax.annotate(label(zh="均匀分布 1/C", en="uniform 1/C"), xy=(1.0, 1.0 / p.size),
+                xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points",
+                va="center", fontsize=9, color="grey", annotation_clip=False)
+    bars.value_texts = [ax.text(index, value + 0.02, f"{value:.3f}", ha="center", va="bottom",
+                                fontsize=9)
+                        for index, value in enumerate(p)]
+    # the logits are written under the bars as texts of their own (not tick labels),
+    # so a slider event redraws them without the whole axis
+    ax.set_xticks(classes, labels=[""] * p.size)
+    bars.logit_texts = [ax.annotate(logit_label, xy=(index, 0.0),
+                                    xycoords=ax.get_xaxis_transform(), xytext=(0, -6),
+                                    textcoords="offset points", ha="center", va="top",
+                                    annotation_clip=False)
+                        for index, logit_label in enumerate(_tick_labels(view))]
     ax.set_ylim(0, 1.12)
     ax.set_ylabel(label(zh="概率 p", en="probability p"))
-    ax.set_xlabel(label(zh="类别（及其 logit）", en="class (and its logit)"))
-    ax.set_title(label(zh="温度 T = {T:.2f}，熵 = {H:.3f} / 最大 {Hmax:.3f}",
-                       en="temperature T = {T:.2f}, entropy = {H:.3f} of at most {Hmax:.3f}",
-                       T=view["temperature"], H=view["entropy"], Hmax=view["max_entropy"]))
-    ax.legend(loc="best", fontsize=9)
+    ax.set_xlabel(label(zh="类别（及其 logit）", en="class (and its logit)"), labelpad=16)
+    ax.set_title(_title(view))
     return bars
 
 
@@ -135,13 +173,28 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
     box.sliders, box.temperature, box.figure, box.ax = sliders, temperature_slider, figure, ax
     box.readout = readout
 
-    def redraw(change=None):
+    picture = BlitImage(figure, output)
+
+    def draw():
+        first = getattr(box, "bars", None) is None
+        box.bars = draw_softmax(ax, box.view, box.bars if not first else None)
+        if first:
+            # the dashed line and the axes' frame are redrawn over the bars, as in a full draw
+            picture.draw([*box.bars, *box.bars.value_texts, *box.bars.logit_texts,
+                          box.bars.uniform_line, ax.title, *ax.spines.values()])
+        else:
+            picture.update()
+
+    painter = Coalescer(draw)
+
+    def changed(change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
         box.view = softmax_view([slider.value for slider in sliders], temperature_slider.value)
         readout.value = probabilities_html(box.view)
-        box.bars = draw_softmax(ax, box.view)
-        output.value = figure_png(figure)
+        painter.request()
 
+    box.bars, box.painter, box.picture = None, painter, picture
     for slider in (*sliders, temperature_slider):
-        slider.observe(redraw, names="value")
-    redraw()
+        slider.observe(changed, names="value")
+    changed()
     return box

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._figure import figure_png
+from ._figure import BlitImage, Coalescer
 from ...i18n import CourseValueError, text
 
 __all__ = ["training_view", "draw_training", "training_explorer", "decision_grid",
@@ -86,6 +86,20 @@ def decision_grid(predict: Callable[[np.ndarray], np.ndarray], X, steps: int = 1
     return {"xx": xx, "yy": yy, "classes": classes}
 
 
+def _num_classes(grid: dict, y) -> int:
+    return int(max(np.max(y), np.max(grid["classes"]))) + 1
+
+
+def _regions(ax, grid: dict, y):
+    """The predicted classes' regions, filled in their colours (a contour set)."""
+    from matplotlib.colors import ListedColormap
+
+    num_classes = _num_classes(grid, y)
+    return ax.contourf(grid["xx"], grid["yy"], grid["classes"],
+                       levels=np.arange(num_classes + 1) - 0.5,
+                       cmap=ListedColormap(CLASS_COLOURS[:num_classes]), alpha=0.3)
+
+
 def draw_decision_boundary(ax, grid: dict, X, y, title: str | None = None):
     """Fill each region with its predicted class's colour and draw the points on top.
 
@@ -94,10 +108,9 @@ def draw_decision_boundary(ax, grid: dict, X, y, title: str | None = None):
     from matplotlib.colors import ListedColormap
 
     X, y = np.asarray(X), np.asarray(y)
-    num_classes = int(max(np.max(y), np.max(grid["classes"]))) + 1
+    num_classes = _num_classes(grid, y)
     colours = ListedColormap(CLASS_COLOURS[:num_classes])
-    regions = ax.contourf(grid["xx"], grid["yy"], grid["classes"],
-                          levels=np.arange(num_classes + 1) - 0.5, cmap=colours, alpha=0.3)
+    regions = _regions(ax, grid, y)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap=colours, vmin=-0.5, vmax=num_classes - 0.5,
                s=12, edgecolors="white", linewidths=0.3)
     ax.set_aspect("equal")
@@ -220,40 +233,70 @@ def _trained(hidden, lr, epochs, data, seed, batch_size, steps) -> dict:
             "diverged": bool(diverged)}
 
 
-def draw_training(axes, view: dict) -> dict:
-    """Draw a view: decision boundary, loss curve, accuracy curve on three axes.
-
-    在三个坐标轴上画出：决策边界、损失曲线、准确率曲线。Returns the artists
-    (``regions``, ``loss_line``, ``accuracy_line``).
-    """
+def _boundary_title(view: dict) -> str:
     from ..plotting import label
 
-    ax_boundary, ax_loss, ax_accuracy = axes
-    for ax in axes:
-        ax.clear()
-    regions = draw_decision_boundary(
-        ax_boundary, view["grid"], view["X"], view["y"],
-        title=label(zh="H = {H}，η = {lr:.3g}，{epochs} 轮",
-                    en="H = {H}, η = {lr:.3g}, {epochs} epochs",
-                    H=view["hidden"], lr=view["lr"], epochs=view["epochs"]))
-    epochs = np.arange(1, view["epochs"] + 1)
-    loss = np.where(np.isfinite(view["loss"]), view["loss"], np.nan)
-    loss_line = ax_loss.plot(epochs, loss, color="#4C72B0")[0]
-    ax_loss.set_xlabel(label(zh="轮（epoch）", en="epoch"))
-    ax_loss.set_ylabel(label(zh="交叉熵损失", en="cross-entropy loss"))
+    return label(zh="H = {H}，η = {lr:.3g}，{epochs} 轮", en="H = {H}, η = {lr:.3g}, {epochs} epochs",
+                 H=view["hidden"], lr=view["lr"], epochs=view["epochs"])
+
+
+def _curve_titles(ax_loss, ax_accuracy, view: dict) -> None:
+    from ..plotting import label
+
     if view["diverged"]:
         ax_loss.set_title(label(zh="发散了：学习率太大", en="diverged: learning rate too large"),
                           color="#C44E52")
     else:
         ax_loss.set_title(label(zh="最终损失 {loss:.3f}", en="final loss {loss:.3f}",
-                                loss=view["final_loss"]))
+                                loss=view["final_loss"]), color="black")
+    ax_accuracy.set_title(label(zh="最终准确率 {acc:.1%}", en="final accuracy {acc:.1%}",
+                                acc=view["final_accuracy"]))
+
+
+def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
+    """Draw a view: decision boundary, loss curve, accuracy curve on three axes.
+
+    在三个坐标轴上画出：决策边界、损失曲线、准确率曲线。Returns the artists
+    (``regions``, ``points``, ``loss_line``, ``accuracy_line``) and the ``data``
+    set drawn.
+
+    With ``artists`` from an earlier call on the same axes and the same data
+    set, the regions are replaced and the curves, their scales and the titles
+    updated in place; the points and the labels stay.
+    """
+    from ..plotting import label
+
+    ax_boundary, ax_loss, ax_accuracy = axes
+    epochs = np.arange(1, view["epochs"] + 1)
+    loss = np.where(np.isfinite(view["loss"]), view["loss"], np.nan)
+    if artists is not None and artists["data"] == view["data"]:
+        artists["regions"].remove()
+        artists["regions"] = _regions(ax_boundary, view["grid"], view["y"])
+        ax_boundary.set_title(_boundary_title(view))
+        artists["loss_line"].set_data(epochs, loss)
+        artists["accuracy_line"].set_data(epochs, view["accuracy"])
+        for ax in (ax_loss, ax_accuracy):
+            ax.relim()
+            ax.autoscale_view()
+        ax_accuracy.set_ylim(0, 1.02)
+        _curve_titles(ax_loss, ax_accuracy, view)
+        return artists
+
+    for ax in axes:
+        ax.clear()
+    regions = draw_decision_boundary(ax_boundary, view["grid"], view["X"], view["y"],
+                                     title=_boundary_title(view))
+    points = ax_boundary.collections[-1]
+    loss_line = ax_loss.plot(epochs, loss, color="#4C72B0")[0]
+    ax_loss.set_xlabel(label(zh="轮（epoch）", en="epoch"))
+    ax_loss.set_ylabel(label(zh="交叉熵损失", en="cross-entropy loss"))
     accuracy_line = ax_accuracy.plot(epochs, view["accuracy"], color="#55A868")[0]
     ax_accuracy.set_ylim(0, 1.02)
     ax_accuracy.set_xlabel(label(zh="轮（epoch）", en="epoch"))
     ax_accuracy.set_ylabel(label(zh="准确率", en="accuracy"))
-    ax_accuracy.set_title(label(zh="最终准确率 {acc:.1%}", en="final accuracy {acc:.1%}",
-                                acc=view["final_accuracy"]))
-    return {"regions": regions, "loss_line": loss_line, "accuracy_line": accuracy_line}
+    _curve_titles(ax_loss, ax_accuracy, view)
+    return {"regions": regions, "points": points, "loss_line": loss_line,
+            "accuracy_line": accuracy_line, "data": view["data"]}
 
 
 def _summary(view: dict) -> str:
@@ -314,16 +357,42 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
     box.hidden, box.lr, box.epochs, box.data = hidden_slider, lr_slider, epochs_slider, data_choice
     box.figure, box.axes, box.summary, box.image = figure, axes, summary, image
 
-    def redraw(change=None):
+    picture = BlitImage(figure, image)
+    pictures: dict = {}  # settings -> PNG: settings seen before cost no drawing
+    ax_boundary, ax_loss, ax_accuracy = axes
+
+    def draw():
+        view = box.view
+        key = (view["hidden"], view["lr"], view["epochs"], view["data"])
+        old_regions = None if box.artists is None else box.artists["regions"]
+        updated = draw_training(axes, view, box.artists)
+        if updated is not box.artists:
+            box.artists = updated
+            picture.draw([updated["regions"], updated["points"], ax_boundary.title,
+                          updated["loss_line"], ax_loss.xaxis, ax_loss.yaxis, ax_loss.title,
+                          updated["accuracy_line"], ax_accuracy.xaxis, ax_accuracy.title,
+                          *(spine for ax in axes for spine in ax.spines.values())])
+        else:
+            picture.replace(old_regions, updated["regions"])  # contours are made anew
+            if key in pictures:
+                image.value = pictures[key]
+                return
+            picture.update()
+        pictures[key] = image.value
+
+    painter = Coalescer(draw)
+
+    def changed(change=None):
+        # the numbers follow every event; the picture is drawn for the latest state
         box.view = training_view(hidden_slider.value, lr_slider.value, epochs_slider.value,
                                  data_choice.value)
-        box.artists = draw_training(axes, box.view)
         summary.value = _summary(box.view)
-        image.value = figure_png(figure)
+        painter.request()
 
+    box.artists, box.painter, box.picture = None, painter, picture
     for control in (hidden_slider, lr_slider, epochs_slider, data_choice):
-        control.observe(redraw, names="value")
-    redraw()
+        control.observe(changed, names="value")
+    changed()
     return box
 
 

@@ -1,0 +1,161 @@
+"""Widget pictures: a burst of events is drawn once with the latest value, and a picture
+redrawn in place is pixel for pixel the whole figure drawn anew."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mlp_course.course.widgets._figure import Coalescer
+from mlp_course.course.widgets.cross_entropy import cross_entropy_explorer
+from mlp_course.course.widgets.forward import forward_explorer
+from mlp_course.course.widgets.gradient import gradient_explorer
+from mlp_course.course.widgets.nll import nll_explorer
+from mlp_course.course.widgets.softmax import softmax_explorer
+
+
+class FakeLoop:
+    """A clock and a call_later that run only when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.pending = []
+
+    def clock(self):
+        return self.now
+
+    def call_later(self, delay, callback):
+        self.pending.append((self.now + delay, callback))
+
+    def advance(self, seconds):
+        self.now += seconds
+        due = [item for item in self.pending if item[0] <= self.now]
+        self.pending = [item for item in self.pending if item[0] > self.now]
+        for _, callback in due:
+            callback()
+
+
+def test_a_burst_of_events_is_one_draw_of_the_latest_value():
+    loop, state, drawn = FakeLoop(), {"value": None}, []
+    painter = Coalescer(lambda: drawn.append(state["value"]), interval=0.04,
+                        clock=loop.clock, call_later=loop.call_later)
+    state["value"] = 0
+    painter.request()
+    assert drawn == [0]  # after a quiet spell an event is drawn at once
+    for value in range(1, 11):  # ten events within 10 ms: only marked stale
+        loop.now += 0.001
+        state["value"] = value
+        painter.request()
+    assert drawn == [0] and len(loop.pending) == 1
+    loop.advance(0.04)
+    assert drawn == [0, 10] and painter.requests == 11 and painter.draws == 2
+    loop.advance(1.0)
+    assert drawn == [0, 10]  # nothing stale is left to draw
+    state["value"] = 11
+    painter.request()
+    assert drawn == [0, 10, 11]
+
+
+def test_flush_draws_at_once_and_cancels_the_pending_draw():
+    loop, drawn = FakeLoop(), []
+    painter = Coalescer(lambda: drawn.append(loop.now), interval=0.04, clock=loop.clock,
+                        call_later=loop.call_later)
+    painter.request()
+    painter.request()
+    painter.flush()
+    loop.advance(0.1)
+    assert len(drawn) == 2
+
+
+def test_without_an_event_loop_every_event_is_drawn():
+    drawn = []
+    painter = Coalescer(lambda: drawn.append(1), interval=10.0)
+    for _ in range(5):
+        painter.request()
+    assert len(drawn) == 5
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_a_dragged_slider_in_a_running_loop_draws_the_latest_value():
+    async def drag():
+        box = softmax_explorer((2.0, 1.0, 0.1))
+        await asyncio.sleep(box.painter.interval)  # a quiet spell after the first picture
+        draws = box.painter.draws
+        for value in np.linspace(-3.0, 4.0, 30):  # events queued faster than any draw
+            box.sliders[0].value = float(value)
+        queued = box.painter.draws - draws
+        await asyncio.sleep(box.painter.interval * 3)
+        return box, queued, box.painter.draws - draws
+
+    box, queued, total = asyncio.run(drag())
+    assert queued == 1 and total == 2  # the first event, then the latest one
+    assert box.sliders[0].value == 4.0
+    np.testing.assert_allclose(box.view["logits"], [4.0, 1.0, 0.1])
+    np.testing.assert_allclose([bar.get_height() for bar in box.bars],
+                               box.view["probabilities"])
+    np.testing.assert_array_equal(_pixels(box.children[-1].value), _full_drawing(box))
+
+
+def _full_drawing(box) -> np.ndarray:
+    """The widget's figure drawn whole, every artist in its place, on the same layout."""
+    picture = box.picture
+    figure = picture.figure
+    engine = figure.get_layout_engine()
+    figure.set_layout_engine("none")  # keep the axes where the widget's layout put them
+    try:
+        for artist in picture.dynamic:
+            artist.set_animated(False)
+        picture.canvas.draw()
+        return np.asarray(picture.canvas.buffer_rgba())[..., :3].copy()
+    finally:
+        for artist in picture.dynamic:
+            artist.set_animated(True)
+        figure.set_layout_engine(engine)
+
+
+def _moved():
+    """Widgets whose controls moved (their pictures updated in place), and their images."""
+    softmax = softmax_explorer((2.0, 1.0, 0.1), 1.0)
+    softmax.sliders[0].value = -2.5
+    softmax.sliders[2].value = 3.3
+    softmax.temperature.value = 0.5
+    yield "softmax", softmax, lambda b: b.children[-1]
+
+    nll = nll_explorer(0.7)
+    for p in (0.5, 0.2, 0.05):
+        nll.slider.value = p
+    yield "nll", nll, lambda b: b.children[-1]
+
+    gradient = gradient_explorer((2.0, 1.0, 0.1), target=0)
+    gradient.logit_sliders[1].value = 3.0
+    gradient.logit_sliders[0].value = -1.0
+    yield "gradient", gradient, lambda b: b.image
+
+    cross = cross_entropy_explorer()
+    cross.p_sliders[0].value = 0.3
+    cross.q_sliders[2].value = 0.0  # q = 0 where p > 0: an infinite KL, hatched
+    yield "cross_entropy", cross, lambda b: b.image
+
+    forward = forward_explorer((1.0, 0.5))
+    forward.x1.value = -1.5
+    forward.w11.value = 0.4
+    forward.x2.value = 1.2
+    yield "forward", forward, lambda b: b.children[-1]
+
+
+@pytest.mark.parametrize("name, moved, image", list(_moved()),
+                         ids=lambda value: value if isinstance(value, str) else "")
+def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(name, moved, image):
+    assert moved.picture.blits > 0, f"{name}: the moves were not drawn in place"
+    np.testing.assert_array_equal(_pixels(image(moved).value), _full_drawing(moved))
