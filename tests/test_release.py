@@ -1,0 +1,271 @@
+"""What reaches learners works on its own, away from this repository.
+
+* The built wheel, installed with nothing but its declared dependencies in a fresh
+  virtual environment, works from another folder: import, a loss, the glossary in both
+  languages and its command line; authoring commands say they need a checkout.
+* Each language's class release, unpacked into a fresh folder, sets itself up with its
+  own ``tools/env.py`` into a fresh environment (its own requirements only), opens
+  JupyterLab in its language on its own lessons, runs every lesson, and answers its
+  glossary command in its language.
+
+The two releases share one fresh environment (the second one's set-up only switches the
+editable package to its own folder): each still installs from its own files, and the
+suite does not pay for installing torch twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mlp_course.course import publish
+from mlp_course.course.syllabus import COURSE, ROOT
+
+pytestmark = pytest.mark.slow
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+def _clean_env(**extra) -> dict:
+    """The environment of a learner's terminal: nothing from this test run's venv."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("MLP_COURSE", "JUPYTER", "PYTHON", "VIRTUAL_ENV", "PYTEST"))}
+    env["PATH"] = os.pathsep.join(part for part in env.get("PATH", "").split(os.pathsep)
+                                  if not part.startswith(sys.prefix))
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env.update(extra)
+    return env
+
+
+def _run(command, cwd, env=None, timeout=600) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env or _clean_env(),
+                            capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+    assert result.returncode == 0, (f"{command} failed ({result.returncode}):\n"
+                                    f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# The wheel
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, ROOT],
+         cwd=out, env=_clean_env())
+    [built] = out.glob("mlp_course-*.whl")
+    return built
+
+
+def test_the_wheel_carries_every_file_the_package_reads(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
+    package = ROOT / "mlp_course"
+    wanted = {path.relative_to(ROOT).as_posix() for path in package.rglob("*")
+              if path.is_file() and "__pycache__" not in path.parts
+              and path.suffix != ".pyc" and path.name != "release.json"}
+    assert wanted - names == set(), "files of the package missing from the wheel"
+    assert "mlp_course/course/glossary/glossary.yaml" in names
+    assert not any(name.startswith(("solutions/", "lessons/", "tests/")) for name in names)
+    required = re.findall(r"^Requires-Dist: ([^\s;]+)(.*)$", metadata, re.MULTILINE)
+    base = {name for name, rest in required if "extra ==" not in rest}
+    assert {re.split(r"[<>=!~;\[ ]", name)[0].lower() for name in base} == {"numpy", "pyyaml"}
+
+
+SMOKE = r"""
+import json, sys
+import numpy as np
+import mlp_course
+from mlp_course import cross_entropy, log_softmax, lookup, set_language
+from mlp_course.course import glossary
+
+logits = np.array([[2.0, -1.0, 0.5], [1000.0, 0.0, -1000.0]])
+target = np.array([0, 2])
+loss = float(cross_entropy(logits, target))
+z = logits - logits.max(axis=1, keepdims=True)
+expected = float(np.mean(-(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[[0, 1], target]))
+entry_zh, entry_en = lookup("交叉熵"), lookup("cross entropy")
+set_language("en")
+english = str(lookup("softmax"))
+set_language("zh")
+chinese = str(lookup("softmax"))
+print(json.dumps({"file": mlp_course.__file__, "loss": loss, "expected": expected,
+                  "ids": [entry_zh.id, entry_en.id], "glossary": str(glossary.GLOSSARY_PATH),
+                  "english": english, "chinese": chinese}))
+"""
+
+
+def test_the_wheel_works_in_a_fresh_environment_from_another_folder(wheel, tmp_path):
+    environment = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(environment)
+    python = environment / BIN / ("python.exe" if os.name == "nt" else "python")
+    # only the wheel and what it declares (numpy, pyyaml): no extras, no checkout
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel],
+         cwd=tmp_path, env=_clean_env())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    found = json.loads(_run([python, "-c", SMOKE], cwd=elsewhere).stdout)
+    assert found["file"].startswith(str(environment)), "imported from the installed wheel"
+    assert abs(found["loss"] - found["expected"]) < 1e-12 and found["loss"] > 0
+    assert found["ids"] == ["cross_entropy", "cross_entropy"]
+    assert found["glossary"].startswith(str(environment))
+    assert "Softmax" in found["english"] and CJK.search(found["chinese"])
+
+    chinese = _run([python, "-m", "mlp_course", "glossary", "交叉熵"], cwd=elsewhere).stdout
+    assert chinese.startswith("交叉熵 · cross-entropy") and "定义" in chinese
+    english = _run([python, "-m", "mlp_course", "glossary", "交叉熵", "--lang", "en"],
+                   cwd=elsewhere).stdout
+    assert english.startswith("cross-entropy · 交叉熵") and "Definition" in english
+
+    refused = subprocess.run([python, "-m", "mlp_course", "--lang", "en", "build"],
+                             cwd=elsewhere, env=_clean_env(), capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "authoring command" in refused.stderr and "Traceback" not in refused.stderr
+
+
+# ---------------------------------------------------------------------------
+# The class releases
+
+@pytest.fixture(scope="module")
+def shared_venv(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("release-env") / "venv"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read().decode())
+
+
+def _lab_in(folder: Path, lang: str, env: dict) -> tuple[str, list[str]]:
+    """Start the release's own `lab` command; return its interface locale and workspace."""
+    port, token = _free_port(), secrets.token_hex(8)
+    log = open(folder / "lab.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "tools/env.py", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={token}"],
+        cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                _get(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                assert process.poll() is None, (folder / "lab.log").read_text()
+                assert time.time() < deadline, "JupyterLab did not start"
+                time.sleep(0.3)
+        settings = _get(f"{base}/lab/api/settings/@jupyterlab/translation-extension:plugin"
+                        f"?token={token}")
+        listing = _get(f"{base}/api/contents/workspace/{lang}?token={token}")
+        return settings["settings"]["locale"], sorted(item["name"] for item in listing["content"])
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+        log.close()
+
+
+RUN_LESSONS = r"""
+import json, sys
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+
+report = {}
+for path in sorted(Path(sys.argv[1]).glob("*.ipynb")):
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=180, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") or output.get("data", {}).get("text/plain", ""))
+    report[path.name] = texts
+print(json.dumps(report))
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_language(
+        lang, tmp_path, shared_venv):
+    archive = publish.release(lang, tmp_path / f"mlp-course-{lang}.zip")
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(unpacked)
+    folder = unpacked / f"mlp-course-{lang}"
+    other = "en" if lang == "zh" else "zh"
+    # student-only: one language's lessons, the package, the learner's requirements
+    assert sorted(p.name for p in (folder / "lessons").iterdir()) == [lang]
+    assert not (folder / "solutions").exists() and not (folder / "tests").exists()
+    assert not (folder / "requirements-dev.txt").exists()
+    assert json.loads((folder / "mlp_course" / "release.json").read_text()) == {"language": lang}
+    requirements = (folder / "requirements.txt").read_text()
+    for tool in ("pytest", "playwright", "hypothesis", "sphinx", "nbval", "jupyterhub"):
+        assert tool not in requirements, f"{tool} is not for learners"
+    howto = (folder / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/python -m mlp_course glossary" in howto
+    assert "py tools\\env.py lab" in howto
+    assert bool(CJK.search(howto.split("```")[0])) == (lang == "zh")
+
+    env = _clean_env(MLP_COURSE_VENV=str(shared_venv))
+    _run([sys.executable, "tools/env.py", "setup"], cwd=folder, env=env)
+    python = shared_venv / BIN / "python"
+
+    # the release's language is the default everywhere, with no setting anywhere
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert _run([python, "-c", "import mlp_course; print(mlp_course.get_language())"],
+                cwd=elsewhere).stdout.strip() == lang
+    term = "交叉熵" if lang == "zh" else "cross entropy"
+    answer = _run([python, "-m", "mlp_course", "glossary", term], cwd=elsewhere).stdout
+    assert answer.startswith("交叉熵 · cross-entropy" if lang == "zh" else "cross-entropy · 交叉熵")
+    assert ("定义" in answer) == (lang == "zh") and ("Definition" in answer) == (lang == "en")
+    # the test run's own package is not the one used: the release's copy is
+    where = _run([python, "-c", "import mlp_course; print(mlp_course.__file__)"],
+                 cwd=elsewhere).stdout.strip()
+    assert Path(where).resolve().is_relative_to(folder.resolve())
+
+    # its `lab` opens its own lessons, interface in its language
+    locale, workspace = _lab_in(folder, lang, env)
+    assert locale == {"zh": "zh_CN", "en": "en"}[lang]
+    assert workspace == sorted(f"{lesson.id}.ipynb" for lesson in COURSE
+                               if lesson.student(lang).exists())
+    assert not (folder / "workspace" / other).exists()
+
+    # every lesson runs, top to bottom, in the release's environment
+    report = json.loads(_run([python, "-c", RUN_LESSONS, folder / "workspace" / lang],
+                             cwd=folder, env=env, timeout=900).stdout)
+    assert sorted(report) == workspace
+    said = "\n".join(text for texts in report.values() for text in texts)
+    if lang == "zh":
+        assert "尚未" in said or "还没" in said or "✅" in said or "❌" in said
+        assert CJK.search(said)
+    else:
+        checks = [line for line in said.splitlines() if line.startswith(("✅", "❌"))]
+        assert checks and not any(CJK.search(line) for line in checks), checks[:5]
