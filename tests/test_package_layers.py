@@ -114,3 +114,26 @@ def test_the_walk_sees_a_wrong_import(tmp_path, monkeypatch):
         test_imports_go_down_the_layers(fake)
     with pytest.raises(AssertionError, match="more than numpy"):
         test_core_needs_numpy_only_at_import(fake)
+
+
+def test_only_the_torch_bridge_imports_torch_in_the_core():
+    """PyTorch enters the core in one place, inside the bridge's functions."""
+    users = {path.name for path in NN_FILES
+             for module, _, _ in _imports(path) if module.split(".")[0] == "torch"}
+    assert users == {"torch_bridge.py"}, users
+    bridge = PACKAGE / "nn" / "torch_bridge.py"
+    assert all(not top for module, _, top in _imports(bridge) if module.split(".")[0] == "torch")
+
+
+def test_the_mlp_class_delegates_training_and_the_bridge():
+    """The MLP class stays readable: the fused step, the loop and the conversion live elsewhere."""
+    source = (PACKAGE / "nn" / "mlp.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    mlp = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "MLP")
+    methods = {node.name: node for node in mlp.body if isinstance(node, ast.FunctionDef)}
+    for name, helper in (("train_step", "training.train_step"), ("fit", "training.fit"),
+                         ("to_torch", "torch_bridge.to_torch"),
+                         ("from_torch", "torch_bridge.from_torch"),
+                         ("load_torch", "torch_bridge.load_torch")):
+        body = [node for node in methods[name].body if not isinstance(node, ast.Expr)]
+        assert len(body) == 1 and helper in ast.unparse(body[0]), name
