@@ -10,9 +10,11 @@ changes it makes to ``mlp_course``, numpy or torch inside its kernel cannot
 change its grade. See :mod:`mlp_course.grader.cli` for the command and
 :mod:`mlp_course.grader.submissions` for how students are named.
 
-Not a security sandbox: a submission runs as the user who grades, with that
-user's files and network. Grade untrusted work in a container or a
-throw-away account.
+On Linux every kernel runs in a bubblewrap sandbox of its own (no network, its
+own process namespace, a read-only system, only its scratch folder writable, a
+clean environment, no torch and no reference answers): see
+:mod:`mlp_course.grader.sandbox`. Without bubblewrap the command refuses to
+run unless ``--no-sandbox`` is given, for work the instructor trusts.
 """
 
 from __future__ import annotations

@@ -277,6 +277,34 @@ def _reason(reply: kernel_module.Reply) -> str:
     return reason
 
 
+# Conversions around a shortcut, not the shortcut itself (named only if nothing else is).
+_CONVERSIONS = frozenset({"from_numpy", "tensor", "as_tensor", "Tensor", "numpy", "double",
+                          "float", "float32", "float64", "no_grad", "detach", "asarray"})
+
+
+def meaningful(used: list[str], forbidden) -> list[str]:
+    """The forbidden names worth showing a student: the shortcuts themselves.
+
+    ``torch`` is dropped when ``torch.softmax`` is named, a name reached through a
+    module attribute (``torch.nn.functional.torch.from_numpy``) is cut to the part a
+    reader would write (``torch.from_numpy``), and conversions such as
+    ``torch.from_numpy`` are left out when a real shortcut is named.
+    """
+    roots = {name.split(".")[0] for name in forbidden}
+    names = set()
+    for name in used:
+        parts = name.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            if parts[index] in roots:
+                parts = parts[index:]
+                break
+        names.add(".".join(parts))
+    names = {name for name in names
+             if not any(other != name and other.startswith(name + ".") for other in names)}
+    real = {name for name in names if name.split(".")[-1] not in _CONVERSIONS}
+    return sorted(real or names)[:6]
+
+
 def _library_names(description: dict) -> list[str]:
     """Dotted names of library objects the captured function reaches without naming them:
     a callable instance's class, default arguments, closure cells, globals it reads."""
@@ -351,7 +379,7 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
         return verdict.not_callable(exercise, description, cell_error)
     used = _shortcuts(description, exercise, aliases)
     if used:
-        return verdict.forbidden(exercise, used)
+        return verdict.forbidden(exercise, meaningful(used, exercise.forbidden))
     for number, (case, expected) in enumerate(zip(plan.cases, plan.expected), start=1):
         case_folder = folder / str(number)
         plan.write_inputs(number - 1, case_folder)   # just before the call, for it alone
@@ -446,7 +474,7 @@ def static_verdicts(result: SubmissionResult, plan: Plan) -> tuple[dict, dict, d
             continue
         used = shortcuts_in(cell.source, exercise.forbidden, aliases)
         if used:
-            decided[exercise.id] = verdict.forbidden(exercise, used)
+            decided[exercise.id] = verdict.forbidden(exercise, meaningful(used, exercise.forbidden))
             continue
         waiting[cell.index] = exercise_plan
     return decided, waiting, aliases
