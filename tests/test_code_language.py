@@ -97,6 +97,9 @@ def test_the_language_test_itself_catches_both_directions():
         == ["    Parameters"]
     assert wrong_language("y = 0  # 观察到的标签（labels）\n", "zh") == []
     assert wrong_language("y = 0  # (N, C) float64\n", "zh") == []
+    assert wrong_language("d = delta.T @ a  # delta · a^T, np.exp(z)\n", "zh") == []
+    assert [r.text for r in wrong_language("P = f()  # 1000 random distributions\n", "zh")] == \
+        ["# 1000 random distributions"]
     assert [r.text for r in wrong_language("y = 0  # 观察到的标签\n", "en")] == ["# 观察到的标签"]
 
 

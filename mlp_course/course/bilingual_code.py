@@ -249,14 +249,22 @@ def unpaired(source: str) -> list[Remark]:
 
 # English words that show a line is written in English prose (not a formula or a name)
 _ENGLISH = frozenset("""
-a an the of to in on at by for from with without into onto as is are was were be been being
+an the of to in on at by for from with without into onto as is are was were be been being
 it its this that these those each every and or not no nor but if then else when while than
 which who whose what where how only also same one two here there can cannot must may might
-should would will do does did done has have had use uses used so such any all some same
+should would will do does did done has have had use uses used so such any all some
 shape shapes returns return parameters parameter raises example examples notes see
+""".split())
+# names of formulas and code that read the same in both languages
+_NEUTRAL = frozenset("""
+exp log ln max min sum mean softmax logsumexp lse logits logit nan inf argmax argmin relu
+tanh sigmoid torch numpy np dtype float int dim axis keepdims grad std var nll kl ce mse sgd
+abs sign diag outer eye zeros ones true false none self def lambda print len range lr eps id
+float32 float64 int64 noqa autograd jacobian hessian mlp sigma delta
 """.split())
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Raises|Yields|Examples?|Notes|See Also)\s*$")
 _CODE_SPAN = re.compile(r"`[^`]*`")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\w*[_0-9]\w*")
 
 
 def has_chinese(text: str) -> bool:
@@ -264,13 +272,18 @@ def has_chinese(text: str) -> bool:
 
 
 def is_english_prose(text: str) -> bool:
-    """True for a line without Chinese that reads as English words (not just a formula)."""
+    """True for a line without Chinese that reads as English (not just a formula or names):
+    an English function word, a section header, or two plain English words."""
     if has_chinese(text):
         return False
     if _SECTION.match(text.lstrip("# ")):
         return True
-    words = re.findall(r"[A-Za-z]+(?:'[a-z]+)?", _CODE_SPAN.sub(" ", text))
-    return any(word.lower() in _ENGLISH for word in words)
+    bare = _IDENTIFIER.sub(" ", _CODE_SPAN.sub(" ", text))
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+(?:'[a-z]+)?", bare)]
+    if any(word in _ENGLISH for word in words):
+        return True
+    plain = [word for word in words if len(word) >= 3 and word not in _NEUTRAL]
+    return len(plain) >= 2
 
 
 def wrong_language(source: str, lang: str) -> list[Remark]:
@@ -282,7 +295,8 @@ def wrong_language(source: str, lang: str) -> list[Remark]:
     found = []
     for remark in remarks(source):
         text = remark.text
-        if remark.kind == "comment" and re.match(r"^#\s*(noqa|type:|pragma)", text):
+        if remark.kind == "comment" and re.match(r"^#+\s*(noqa|type:|pragma|BEGIN SOLUTION|END SOLUTION)",
+                                                  text):
             continue
         if lang == "zh" and is_english_prose(text):
             found.append(remark)
