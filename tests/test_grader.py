@@ -35,7 +35,7 @@ from mlp_course.course.exercises import evaluate, get_exercise, progress
 from mlp_course.course.exercises.core import Case, default_compare, load_all
 from mlp_course.grader import main
 from mlp_course.grader.kernel_helper import ExchangeError, Opaque, decode, encode
-from mlp_course.grader.report import feedback, safe_name
+from mlp_course.grader.report import feedback, record_of, safe_name
 from mlp_course.grader.runner import (Plan, Settings, SubmissionResult, classify, exercise_rng,
                                       grade_batch)
 from mlp_course.grader.submissions import (Submission, find_submissions, import_aliases,
@@ -680,7 +680,7 @@ def test_feedback_in_chinese_has_no_english_sentences(tmp_path):
     result = SubmissionResult(Submission("王小明", path), lesson="01_softmax")
     result.problems.append(("unreadable", Message(zh="文件是空的。", en="The file is empty.")))
     result.outcomes = [no_cell(get_exercise(name)) for name in EXERCISES]
-    text = feedback([result], "zh")
+    text = feedback([record_of(result, "zh")], "zh")
     assert text.startswith("# 作业反馈：王小明")
     assert "得分：0 / 4" in text and "| 练习 | 得分 | 结果 |" in text
     for english in ("Feedback", "Score", "the notebook has no answer cell", "File:"):
