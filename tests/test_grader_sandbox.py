@@ -418,3 +418,132 @@ def test_nothing_is_written_outside_the_output_folder(hostile):
 
 def test_no_kernel_reaches_the_network(hostile):
     assert hostile["received"] == []
+
+
+# ---------------------------------------------------------------------------
+# The grader killed outright: its sandboxes die with it
+
+def test_kernels_die_with_a_killed_grader(tmp_path, bwrap_works):
+    untouched, answers = _lesson()
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    sleeper = "import time\ntime.sleep(600)\n"
+    for student in ("sleeper_a", "sleeper_b"):
+        (submitted / student).mkdir()
+        nbformat.write(_build(untouched, answers, before={"softmax": sleeper}),
+                       str(submitted / student / "01_softmax.ipynb"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlp_course", "grade", str(submitted), "--out",
+         str(tmp_path / "out"), "--lesson", "01", "--jobs", "2", "--lang", "en"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        # both notebooks sit in their sleeping cell: two kernels, each in its sandbox
+        while time.monotonic() < deadline and len(
+                [p for p in _processes_mentioning(str(scratch)) if "bwrap" in p]) < 2:
+            time.sleep(0.2)
+        assert len([p for p in _processes_mentioning(str(scratch)) if "bwrap" in p]) >= 2
+        time.sleep(1.0)
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _processes_mentioning(str(scratch)):
+        time.sleep(0.2)
+    assert _processes_mentioning(str(scratch)) == []
+
+
+# ---------------------------------------------------------------------------
+# No sandbox possible: refuse, unless the instructor says otherwise
+
+def _grade_without_bwrap(tmp_path, *extra: str, lang: str = "en"):
+    submitted = tmp_path / "submitted"
+    submitted.mkdir(exist_ok=True)
+    (submitted / "bob.ipynb").write_text("not a notebook")   # no kernel needed
+    env = dict(os.environ, PATH=str(tmp_path / "no-such-bin"), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "mlp_course", "grade", str(submitted), "--out",
+         str(tmp_path / "out"), "--lesson", "01", "--lang", lang, *extra],
+        env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "apt-get install bubblewrap"),
+                                         ("zh", "安装")])
+def test_without_bubblewrap_the_grader_refuses_and_names_the_fix(tmp_path, lang, words):
+    done = _grade_without_bwrap(tmp_path, lang=lang)
+    assert done.returncode == 2
+    assert words in done.stderr and "--no-sandbox" in done.stderr
+    assert "apt-get install bubblewrap" in done.stderr
+    assert not (tmp_path / "out" / "gradebook.json").exists()
+
+
+def test_no_sandbox_grades_and_warns_in_the_summary(tmp_path):
+    done = _grade_without_bwrap(tmp_path, "--no-sandbox")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "without the sandbox" in done.stdout
+    document = json.loads((tmp_path / "out" / "gradebook.json").read_text(encoding="utf-8"))
+    assert document["settings"]["sandbox"] is False
+
+
+# ---------------------------------------------------------------------------
+# The pieces: the package without answers, and what is flagged
+
+def test_the_graded_lessons_answers_are_blanked_and_nothing_else(tmp_path):
+    target = tmp_path / "06" / "mlp_course"
+    sandbox.build_package(target, "06_backprop")
+    probability = (target / "nn" / "probability.py").read_text(encoding="utf-8")
+    layers = (target / "nn" / "layers.py").read_text(encoding="utf-8")
+    lesson = (target / "course" / "exercises" / "lesson06.py").read_text(encoding="utf-8")
+    # mlp_backward may use softmax: it stays; linear_backward answers the lesson: it goes
+    assert "def softmax(z" in probability
+    assert "def linear_backward(*args, **kwargs):\n    raise" in layers
+    assert "def linear_forward(" in layers and "def linear_forward(*args" not in layers
+    assert "def mlp_backward_torch(*args, **kwargs)" in lesson
+    assert "def output_delta_reference(*args, **kwargs)" in lesson
+    assert not (target / "grader").exists()
+    # the copy imports and its blanked functions say why they fail
+    check = ("import sys; sys.path.insert(0, sys.argv[1]); import mlp_course\n"
+             "assert mlp_course.__file__.startswith(sys.argv[1])\n"
+             "from mlp_course.nn.layers import linear_backward\n"
+             "try:\n    linear_backward(None, None)\nexcept RuntimeError as error:\n"
+             "    print(type(error).__name__, error)\n")
+    done = subprocess.run([sys.executable, "-c", check, str(target.parent)], capture_output=True,
+                          text=True, env=dict(os.environ, MLP_COURSE_LANG="en"))
+    assert done.returncode == 0, done.stderr
+    assert "NotAvailableWhileGrading" in done.stdout
+    assert "not available while grading" in done.stdout
+
+
+@pytest.mark.parametrize("lesson", sorted({p.stem for p in (ROOT / "solutions").glob("0*.ipynb")}))
+def test_the_lessons_own_notebooks_raise_no_flag(lesson):
+    for path in [ROOT / "solutions" / f"{lesson}.ipynb",
+                 *[ROOT / "lessons" / lang / f"{lesson}.ipynb" for lang in ("zh", "en")]]:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        sources = ["".join(cell["source"]) for cell in notebook["cells"]
+                   if cell["cell_type"] == "code"]
+        assert sandbox.suspicious(sources, lesson=lesson) == [], path.name
+
+
+@pytest.mark.parametrize("code, words", [
+    ("exec('import torch')", "cannot read"),
+    ("import importlib\nt = importlib.import_module('torch')", "cannot read"),
+    ("import sys\nt = sys.modules['torch']", "imported modules"),
+    ("import sys\nf = sys._getframe(1).f_globals", "frames"),
+    ("import builtins\nbuiltins.isinstance = lambda a, b: True", "built-in"),
+    ("isinstance = lambda a, b: True", "built-in"),
+    ("import ctypes\nctypes.string_at(0)", "native code"),
+    ("import os\nos.fork()", "processes"),
+    ("import socket\nsocket.create_connection(('example.org', 80))", "network"),
+    ("from mlp_course.course.exercises import reference\nf = reference('softmax')", "registry"),
+])
+def test_tricks_are_flagged_with_their_reason(code, words):
+    from mlp_course.i18n import language
+
+    with language("en"):
+        reasons = [str(reason) for reason in sandbox.suspicious([code])]
+    assert any(words in reason for reason in reasons), reasons
+    with language("zh"):
+        assert all("需要人工查看" in str(reason) for reason in sandbox.suspicious([code]))

@@ -467,38 +467,56 @@ _FRAME_ATTRIBUTES = frozenset({"f_back", "f_globals", "f_locals", "f_builtins", 
 _PROCESS_NAMES = ("os.fork", "os.forkpty", "os.system", "os.popen", "os.setsid", "os.spawn",
                   "os.exec", "os.posix_spawn", "os.kill", "os.killpg", "subprocess", "pty",
                   "multiprocessing", "signal")
-_NETWORK_NAMES = ("socket", "urllib", "http", "requests", "ftplib", "smtplib", "asyncio.open_connection")
+_NETWORK_NAMES = ("socket", "urllib", "http", "requests", "ftplib", "smtplib",
+                  "asyncio.open_connection")
 
 
 def _reason(kind: str, what: str) -> Message:
-    reasons = {
-        "dynamic": ("运行了评分器读不到的代码（{what}）。",
-                    "runs code the grader cannot read ({what})."),
-        "modules": ("直接操作已导入的模块表（{what}），可能借此拿到被禁止的库或替换评分器的函数。",
-                    "reaches into the table of imported modules ({what}), which can fetch a "
-                    "forbidden library or replace the grader's functions."),
-        "frames": ("检查调用栈或函数内部（{what}），可能借此读取评分器的数据。",
-                   "inspects call frames or function internals ({what}), which can read the "
-                   "grader's data."),
-        "builtins": ("改动了 Python 的内置函数（{what}），评分器依赖它们。",
-                     "changes Python's built-in functions ({what}), which the grader relies on."),
-        "grader": ("访问了评分器放在内核里的辅助模块（{what}）。",
-                   "touches the grader's helper inside the kernel ({what})."),
-        "native": ("调用了原生代码（{what}），可以绕过 Python 的一切检查。",
-                   "calls native code ({what}), which bypasses every check made in Python."),
-        "processes": ("启动或控制其他进程（{what}）。",
-                      "starts or signals other processes ({what})."),
-        "network": ("尝试访问网络（{what}）；评分时没有网络。",
-                    "tries to use the network ({what}); grading has no network."),
-        "registry": ("读取练习登记表或参考实现（{what}）。",
-                     "reads the exercise registry or a reference implementation ({what})."),
-        "tampered": ("评分时发现内核里的内置函数或评分器辅助函数被替换了（{what}）。",
-                     "while grading, built-in functions or the grader's helper in the kernel "
-                     "were found replaced ({what})."),
-    }
-    zh, en = reasons[kind]
-    return Message(zh="🔎 需要人工查看：笔记本" + zh, en="🔎 Needs a human look: the notebook " + en,
-                   what=what)
+    """One "needs a human look" reason, by kind."""
+    if kind == "dynamic":
+        return Message(zh="🔎 需要人工查看：笔记本运行了评分器读不到的代码（{what}）。",
+                       en="🔎 Needs a human look: the notebook runs code the grader cannot "
+                          "read ({what}).", what=what)
+    if kind == "modules":
+        return Message(zh="🔎 需要人工查看：笔记本直接操作已导入的模块表（{what}），可能借此拿到"
+                          "被禁止的库或替换评分器的函数。",
+                       en="🔎 Needs a human look: the notebook reaches into the table of imported "
+                          "modules ({what}), which can fetch a forbidden library or replace the "
+                          "grader's functions.", what=what)
+    if kind == "frames":
+        return Message(zh="🔎 需要人工查看：笔记本检查调用栈或函数内部（{what}），可能借此读取"
+                          "评分器的数据。",
+                       en="🔎 Needs a human look: the notebook inspects call frames or function "
+                          "internals ({what}), which can read the grader's data.", what=what)
+    if kind == "builtins":
+        return Message(zh="🔎 需要人工查看：笔记本改动了 Python 的内置函数（{what}），评分器依赖它们。",
+                       en="🔎 Needs a human look: the notebook changes Python's built-in "
+                          "functions ({what}), which the grader relies on.", what=what)
+    if kind == "grader":
+        return Message(zh="🔎 需要人工查看：笔记本访问了评分器放在内核里的辅助模块（{what}）。",
+                       en="🔎 Needs a human look: the notebook touches the grader's helper "
+                          "inside the kernel ({what}).", what=what)
+    if kind == "native":
+        return Message(zh="🔎 需要人工查看：笔记本调用了原生代码（{what}），可以绕过 Python 的"
+                          "一切检查。",
+                       en="🔎 Needs a human look: the notebook calls native code ({what}), which "
+                          "bypasses every check made in Python.", what=what)
+    if kind == "processes":
+        return Message(zh="🔎 需要人工查看：笔记本启动或控制其他进程（{what}）。",
+                       en="🔎 Needs a human look: the notebook starts or signals other processes "
+                          "({what}).", what=what)
+    if kind == "network":
+        return Message(zh="🔎 需要人工查看：笔记本尝试访问网络（{what}）；评分时没有网络。",
+                       en="🔎 Needs a human look: the notebook tries to use the network "
+                          "({what}); grading has no network.", what=what)
+    if kind == "registry":
+        return Message(zh="🔎 需要人工查看：笔记本读取练习登记表或参考实现（{what}）。",
+                       en="🔎 Needs a human look: the notebook reads the exercise registry or a "
+                          "reference implementation ({what}).", what=what)
+    return Message(zh="🔎 需要人工查看：评分时发现内核里的内置函数或评分器的辅助函数被替换了"
+                      "（{what}）。",
+                   en="🔎 Needs a human look: while grading, built-in functions or the grader's "
+                      "helper in the kernel were found replaced ({what}).", what=what)
 
 
 def lesson_cells(lesson: str | None) -> frozenset[str]:
