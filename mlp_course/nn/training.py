@@ -8,10 +8,10 @@ test checks that they agree), arranged for speed:
 
 * every result goes into arrays reused from step to step (``out=``), sized for
   the largest batch seen so far, so a step allocates almost nothing;
-* the logits are computed class-major, :math:`z_{L-1}^\top = W_{L-1} a_{L-1}^\top`
-  of shape (C, N): the softmax reduces over the classes, and numpy reduces
-  over an outer axis of a contiguous array several times faster than over a
-  short inner one; ``model.z[-1]`` is its transposed view, shape (N, C);
+* the logits are kept class-major, :math:`z_{L-1}^\top` of shape (C, N): the
+  softmax reduces over the classes, and numpy reduces over an outer axis of a
+  contiguous array several times faster than over a short inner one;
+  ``model.z[-1]`` is its transposed view, shape (N, C);
 * the softmax-cross-entropy gradient is built in that one (C, N) array:
   :math:`(\mathrm{softmax}(z) - \mathrm{onehot}(y)) / N =
   e^{z - m} \cdot \frac{1}{N \sum e^{z-m}} - \frac1N \mathrm{onehot}(y)`;
@@ -41,8 +41,8 @@ __all__ = ["train_step", "fit"]
 class _Views:
     """The workspace's arrays cut to one batch size N (cached: most batches share N)."""
 
-    __slots__ = ("z", "a", "da", "mask", "zeros", "logits_t", "grad_t", "max", "sum", "log",
-                 "index", "rows", "ones")
+    __slots__ = ("z", "a", "da", "mask", "zeros", "logits", "logits_t", "grad_t", "grad_flat",
+                 "max", "sum", "log", "index", "rows", "ones")
 
     def __init__(self, space: "_Workspace", n: int):
         def cut(flat, width):
@@ -54,8 +54,10 @@ class _Views:
         self.mask = [cut(flat, width) for flat, width in zip(space.mask, space.hidden)]
         self.zeros = [cut(flat, width) for flat, width in zip(space.zeros, space.hidden)]
         classes = space.classes
+        self.logits = space.logits[:classes * n].reshape(n, classes)
         self.logits_t = space.logits_t[:classes * n].reshape(classes, n)
-        self.grad_t = space.grad_t[:classes * n].reshape(classes, n)
+        self.grad_flat = space.grad_t[:classes * n]
+        self.grad_t = self.grad_flat.reshape(classes, n)
         self.max, self.sum, self.log = space.max[:n], space.sum[:n], space.log[:n]
         self.index, self.rows, self.ones = space.index[:n], space.rows[:n], space.ones[:n]
 
@@ -71,6 +73,7 @@ class _Workspace:
         self.da = [np.empty(n * width, dtype) for width in self.hidden]
         self.mask = [np.empty(n * width, dtype) for width in self.hidden]
         self.zeros = [np.zeros(n * width, dtype) for width in self.hidden]
+        self.logits = np.empty(self.classes * n, dtype)
         self.logits_t = np.empty(self.classes * n, dtype)
         self.grad_t = np.empty(self.classes * n, dtype)
         self.max, self.sum, self.log = (np.empty(n, dtype) for _ in range(3))
@@ -144,7 +147,9 @@ def _train_step(model, X: np.ndarray, y: np.ndarray, lr: float) -> float:
             a = model._f(z)
         z_list.append(z)
         a_list.append(a)
-    logits_t = np.matmul(W[-1], a.T, out=views.logits_t)
+    # a @ W.T row-major and then a copy is faster than W @ a.T straight into (C, N)
+    logits_t = views.logits_t
+    np.copyto(logits_t, np.matmul(a, W[-1].T, out=views.logits).T)
     logits_t += b[-1][:, None]
     z_list.append(logits_t.T)
 
@@ -154,14 +159,16 @@ def _train_step(model, X: np.ndarray, y: np.ndarray, lr: float) -> float:
     np.subtract(logits_t, views.max, out=grad_t)
     np.multiply(y, n, out=flat, casting="unsafe")
     flat += views.rows                       # grad_t.flat[flat] is the target class of each row
-    picked = grad_t.ravel().take(flat)      # z_y - max
+    picked = views.grad_flat.take(flat)     # z_y - max
     np.exp(grad_t, out=grad_t)
     sums = np.add.reduce(grad_t, axis=0, out=views.sum)
-    # loss_i = log sum_j exp(z_j - max) - (z_y - max); both sums are of non-negative terms
-    loss = float(np.log(sums, out=views.log).sum() - picked.sum()) / n
+    # loss_i = log sum_j exp(z_j - max) - (z_y - max)
+    losses = np.log(sums, out=views.log)
+    losses -= picked
+    loss = float(losses.sum()) / n
     np.divide(1.0 / n, sums, out=sums)
     np.multiply(grad_t, sums, out=grad_t)
-    grad_t.ravel()[flat] -= 1.0 / n
+    views.grad_flat[flat] -= 1.0 / n
     delta = grad_t.T
 
     # backward
