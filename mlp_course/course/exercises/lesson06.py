@@ -418,10 +418,12 @@ HIDDEN_DELTA = register(Exercise(
 # mlp_backward
 
 _CHAIN = Message(
-    zh="按顺序：前向算出 Z¹、A¹、Z²、Ŷ；Δ² = (Ŷ − Y)/N；dW² = Δ²ᵀA¹，db² = ΣΔ²；"
-       "Δ¹ = (Δ²W²) ∘ f′(Z¹)；dW¹ = Δ¹ᵀX，db¹ = ΣΔ¹。返回 (dW1, db1, dW2, db2)。",
-    en="In order: forward to Z¹, A¹, Z², Ŷ; Δ² = (Ŷ − Y)/N; dW² = Δ²ᵀA¹, db² = ΣΔ²; "
-       "Δ¹ = (Δ²W²) ∘ f′(Z¹); dW¹ = Δ¹ᵀX, db¹ = ΣΔ¹. Return (dW1, db1, dW2, db2).")
+    zh="按课中第 1–5 步的顺序：前向传播并保存 Z¹、A¹；输出层误差用推导任务 1 的结果，"
+       "两层的 dW、db 用推导任务 2，隐藏层误差用推导任务 3。返回 (dW1, db1, dW2, db2)，"
+       "每一项与对应的参数同形状。",
+    en="Follow steps 1–5 of the lesson: the forward pass, keeping Z¹ and A¹; the output error "
+       "from derivation task 1, both layers' dW, db from derivation task 2, the hidden error "
+       "from derivation task 3. Return (dW1, db1, dW2, db2), each shaped like its parameter.")
 _STABLE_FORWARD = Message(
     zh="logits 很大时，前向传播中的 softmax 必须先减去每行最大值，否则 exp 溢出得到 nan。",
     en="With huge logits the forward softmax must subtract each row's maximum first, or "
