@@ -159,14 +159,16 @@ class KernelSession:
 
     def __init__(self, cwd: Path, memory_mb: int = 2048, startup_timeout: float = 60.0,
                  interrupt_grace: float = 2.0, env: dict | None = None,
-                 wrap: Callable[[list[str]], list[str]] | None = None,
+                 wrap: Callable[[list[str], list[Path]], list[str]] | None = None,
                  base_env: dict | None = None):
-        """``wrap`` turns the kernel's command into the sandboxed one; ``base_env``
+        """``wrap(argv, folders)`` turns the kernel's command into the sandboxed one, with
+        more folders to bind (its sockets' folder, if not ``cwd``); ``base_env``
         replaces the inherited environment (the sandbox's clean one); ``env`` adds to it."""
         self.cwd = Path(cwd)
         self.wrap = wrap
         self.base_env = dict(base_env) if base_env is not None else None
         self.kernel_pid: int | None = None   # the kernel itself (inside the sandbox)
+        self._sockets: Path | None = None
         self.memory_bytes = int(memory_mb) * 1024 * 1024 if memory_mb else 0
         self.startup_timeout = startup_timeout
         self.interrupt_grace = interrupt_grace
@@ -205,11 +207,13 @@ class KernelSession:
             "--HistoryManager.enabled=False",
             "--IPKernelApp.quiet=True",
         ]
-        manager.launch_argv = self.wrap(argv) if self.wrap is not None else argv
+        sockets = self._socket_folder()
+        binds = [sockets] if sockets != self.cwd else []
+        manager.launch_argv = self.wrap(argv, binds) if self.wrap is not None else argv
         manager.connection_file = str(self.cwd / ".kernel-connection.json")
         # local sockets in the submission's folder: no TCP ports to find or leak
         manager.transport = "ipc"
-        manager.ip = str(self.cwd / ".kernel-ipc")
+        manager.ip = str(sockets / "k")
         self.manager = manager
         # the kernel's own stderr (warnings, crashes) goes to a log, not the terminal
         self._log = open(self.cwd / ".kernel.log", "wb")
@@ -305,6 +309,19 @@ class KernelSession:
                 break
             await asyncio.sleep(0.02)
 
+    def _socket_folder(self) -> Path:
+        """Where the kernel's local sockets go: its own folder, unless that path is so long
+        that a socket name would not fit (about 107 bytes); then a short private folder."""
+        if self._sockets is None:
+            if len(os.fsencode(self.cwd / "k-65535")) <= 100:
+                self._sockets = self.cwd
+            else:
+                import tempfile
+
+                short = "/tmp" if os.access("/tmp", os.W_OK) else None
+                self._sockets = Path(tempfile.mkdtemp(prefix="mlpk-", dir=short))
+        return self._sockets
+
     async def stop(self) -> None:
         """Shut the kernel down for good and free its ports and files."""
         if self._watchdog is not None:
@@ -326,6 +343,11 @@ class KernelSession:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._sockets is not None and self._sockets != self.cwd:
+            import shutil
+
+            shutil.rmtree(self._sockets, ignore_errors=True)
+        self._sockets = None
 
     # -- running code -------------------------------------------------------
 

@@ -173,7 +173,8 @@ class NotebookRun:
         sandbox, folder = self.sandbox, self.folder
         sandbox.prepare_scratch(folder)
         environment = sandbox.environment(folder)
-        wrap = ((lambda argv: sandbox.command(argv, folder, self.lesson, environment))
+        wrap = ((lambda argv, binds: sandbox.command(argv, folder, self.lesson, environment,
+                                                     binds))
                 if sandbox.enabled else None)
         session = kernel_module.KernelSession(
             folder, memory_mb=self.settings.memory_mb,

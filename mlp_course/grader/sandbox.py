@@ -241,8 +241,11 @@ class Sandbox:
     # -- the command ------------------------------------------------------
 
     def command(self, argv: list[str], scratch: Path, lesson: str | None,
-                env: dict[str, str]) -> list[str]:
-        """``argv`` wrapped in bubblewrap (unchanged without the sandbox)."""
+                env: dict[str, str], writable: list[Path] = ()) -> list[str]:
+        """``argv`` wrapped in bubblewrap (unchanged without the sandbox).
+
+        ``writable``: more folders of this kernel's own to bind (its sockets' folder).
+        """
         if not self.enabled:
             return list(argv)
         scratch = Path(scratch)
@@ -274,7 +277,10 @@ class Sandbox:
                 args += ["--ro-bind", str(self._placeholder(name)), str(location)]
         args += ["--ro-bind", str(self.package(lesson)), str(_package_folder())]
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                 "--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--"]
+                 "--bind", str(scratch), str(scratch)]
+        for folder in writable:
+            args += ["--bind", str(folder), str(folder)]
+        args += ["--chdir", str(scratch), "--"]
         return args + list(argv)
 
     def _placeholder(self, name: str) -> Path:
