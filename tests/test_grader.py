@@ -429,6 +429,15 @@ def test_messages_say_why(graded):
     assert "after 2 s" in message("loop_in_function", "log_softmax")
     assert "after 15 s" in message("loop_in_cell", "softmax")
     assert "grade_id log_softmax" in message("reordered_and_deleted", "log_softmax")
+
+    def hint(student, exercise):
+        return next(r["hint"] for r in _rows(graded, student) if r["exercise"] == exercise)
+
+    # hints that fit the failure: an exit is not a keepdims problem, a loop is a loop
+    assert "sys.exit()" in hint("raises_and_exits", "log_softmax")
+    assert "keepdims" not in hint("raises_and_exits", "log_softmax")
+    for student, exercise in (("loop_in_function", "log_softmax"), ("loop_in_cell", "softmax")):
+        assert "while loop" in hint(student, exercise)
     problem = next(r["message"] for r in _rows(graded, "other_lesson")
                    if r["exercise"] == "(submission)")
     assert "02_nll" in problem and "01_softmax" in problem
