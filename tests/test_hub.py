@@ -466,6 +466,8 @@ c.SharedPasswordAuthenticator.user_password = {self.password!r}
 c.Authenticator.allowed_users = {set(s.name for s in students)!r}
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [{str(singleuser)!r}]
+# for the test only: window.jupyterapp tells when the notebook's kernel is really ready
+c.Spawner.args.append("--LabApp.expose_app_in_browser=True")
 """, encoding="utf-8")
         needed = sorted({Path(sys.base_prefix).resolve(), venv,
                          Path(mlp_course.__file__).resolve().parent,
@@ -559,6 +561,10 @@ def classroom():
     homes.mkdir(mode=0o711)
     git_root = folder / "git"
     git_root.mkdir()
+    for account in pwd.getpwall():  # students left by a run that was killed
+        if re.fullmatch(r"mlp(zh|en)[0-9a-f]{6}", account.pw_name) and \
+                not Path(account.pw_dir).exists():
+            _remove_student(account.pw_name)
     suffix = secrets.token_hex(3)
     students, hub, git_host = [], None, None
     try:
@@ -617,15 +623,65 @@ report["places"] = sorted(map(str, places))
 print("ISOLATION " + json.dumps(report))
 """
 
-FETCH = """async ([url]) => {
+FETCH = """async ([url, method]) => {
     const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || "";
-    const response = await fetch(url, {headers: {"X-XSRFToken": decodeURIComponent(xsrf)}});
+    const response = await fetch(url, {method: method,
+                                       headers: {"X-XSRFToken": decodeURIComponent(xsrf)}});
     return {status: response.status, url: response.url, body: await response.text()};
 }"""
 
 
-def _api(page, url: str) -> dict:
-    return page.page.evaluate(FETCH, [url])
+def _api(page, url: str, method: str = "GET") -> dict:
+    return page.page.evaluate(FETCH, [url, method])
+
+
+# The notebook's session is ready and its kernel connected and idle: what JupyterLab needs
+# before Run All runs anything (the toolbar's indicator reads "idle" before any kernel exists).
+KERNEL_READY = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const context = panel && panel.sessionContext;
+    const kernel = context && context.session && context.session.kernel;
+    return Boolean(context && context.isReady && !context.hasNoKernel && kernel
+                   && kernel.connectionStatus === 'connected' && kernel.status === 'idle');
+}"""
+
+ALL_CELLS_RAN = """() => {
+    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+        .map(p => p.textContent.trim());
+    return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+}"""
+
+FIRST_CELL_RAN = """() => {
+    const prompt = document.querySelector('.jp-Notebook .jp-CodeCell .jp-InputPrompt');
+    return prompt !== null && /^\\[\\d+\\]:$/.test(prompt.textContent.trim());
+}"""
+
+
+def _run_lesson(page, server: str, lesson_url: str, phase) -> None:
+    """Run ▸ Run All Cells until every cell ran. On a busy machine JupyterLab sometimes
+    drops the page's first kernel while it starts (the session is deleted, Run All reaches
+    no kernel): then, as a learner would, stop the kernels and reload the lesson. Console
+    errors of an abandoned page do not count."""
+    for attempt in (1, 2, 3):
+        try:
+            page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.page.wait_for_function(KERNEL_READY, timeout=90_000)
+            phase(f"kernel ready (try {attempt})")
+            page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
+            page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
+            # the first cell only imports the package: it runs within a minute, or never
+            page.page.wait_for_function(FIRST_CELL_RAN, timeout=60_000)
+            page.page.wait_for_function(ALL_CELLS_RAN, timeout=240_000)
+            return
+        except Exception:
+            page.screenshot(f"-try-{attempt}")
+            if attempt == 3:
+                raise
+            sessions = json.loads(_api(page, f"{server}/api/sessions")["body"] or "[]")
+            for session in sessions:
+                _api(page, f"{server}/api/sessions/{session['id']}", "DELETE")
+            page.errors.clear()
+            page.page.goto(f"{lesson_url}?reset")
 
 
 def _walk_contents(page, base: str) -> list[dict]:
@@ -670,8 +726,7 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
     """What one student does, in their own browser: the link, the lesson, the slider, the checks."""
     from playwright.sync_api import sync_playwright
     from test_browser import (CHROMIUM, CHROMIUM_ARGS, Page, check_interface_language,
-                              move_a_logit_slider_and_check_the_probabilities, run_all, tracebacks,
-                              wait_for_notebook)
+                              move_a_logit_slider_and_check_the_probabilities, tracebacks)
 
     link = student_repo.nbgitpuller_link(hub.url, git_host.url("course.git"), student.lang,
                                          lesson="01_softmax")
@@ -695,20 +750,7 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             page.page.wait_for_url(re.compile(rf"{server}/lab/tree/{student.folder}/"),
                                    timeout=180_000)
             phase("server started, course pulled, lesson page open")
-            lesson_url = page.page.url.split("?")[0]
-            for attempt in (1, 2):
-                # on a busy machine the first page sometimes loses the race with its
-                # kernel's start and never runs a cell: reload, as a learner would
-                try:
-                    wait_for_notebook(page)
-                    phase(f"kernel idle (try {attempt})")
-                    run_all(page, timeout_s=180)
-                    break
-                except Exception:
-                    if attempt == 2:
-                        raise
-                    page.screenshot("-first-try")
-                    page.page.goto(f"{lesson_url}?reset")
+            _run_lesson(page, server, page.page.url.split("?")[0], phase)
             phase("lesson ran")
             check_interface_language(page, student.lang)
             page.screenshot()
@@ -717,6 +759,17 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             console = list(page.errors)  # before the probes below, whose 403s are expected
             phase("slider checked")
 
+            # the file browser: the lesson folder holds this language's lessons; the home
+            # folder holds the pulled course and nothing else
+            listing = ".jp-DirListing-content .jp-DirListing-itemText"
+            lesson_files = sorted(page.page.locator(listing).all_inner_texts())
+            page.page.locator(".jp-BreadCrumbs-home").first.click()
+            page.page.wait_for_function(
+                """([selector, folder]) => [...document.querySelectorAll(selector)]
+                    .some(item => item.innerText.trim() === folder)""",
+                arg=[listing, student.folder], timeout=30_000)
+            home_files = sorted(page.page.locator(listing).all_inner_texts())
+            page.screenshot("-home")
             contents = _walk_contents(page, server)
             others = _api(page, f"/user/{other.name}/api/contents/?content=1")
             others_file = _api(page, f"/user/{other.name}/files/{other.folder}/lessons/"
@@ -728,7 +781,7 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             kernel = json.loads(_run_in_new_cell(page, code, "ISOLATION "))
             page.screenshot("-isolation")
             phase("isolation checked")
-            return {"phases": phases, "tracebacks": errors, "contents": contents, "others": others,
+            return {"phases": phases, "lesson_files": lesson_files, "home_files": home_files, "tracebacks": errors, "contents": contents, "others": others,
                     "others_file": others_file, "kernel": kernel, "console": console}
         except Exception:
             page.screenshot("-failed")
@@ -759,6 +812,10 @@ def test_two_students_pull_the_course_run_lesson_01_in_parallel_and_stay_apart(c
         assert result["tracebacks"] == [], f"errors in lesson 01 ({student.lang})"
         assert result["console"] == [], f"JavaScript console errors: {result['console']}"
 
+        # their file browser shows their own pulled copy, in their language
+        own_lessons = sorted(p.name for p in (ROOT / "lessons" / student.lang).glob("*.ipynb"))
+        assert [name.strip() for name in result["lesson_files"]] == own_lessons
+        assert [name.strip() for name in result["home_files"]] == [student.folder]
         # their own server shows their pulled copy: one language, lessons and package
         paths = {item["path"] for item in result["contents"]}
         assert f"{student.folder}/lessons/{student.lang}/01_softmax.ipynb" in paths
