@@ -547,3 +547,47 @@ def test_tricks_are_flagged_with_their_reason(code, words):
     assert any(words in reason for reason in reasons), reasons
     with language("zh"):
         assert all("需要人工查看" in str(reason) for reason in sandbox.suspicious([code]))
+
+
+# ---------------------------------------------------------------------------
+# Cells that are not answers but flood or hang: named in the report
+
+def _answer_cell(source: str, grade_id: str):
+    cell = v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": False,
+                                 "schema_version": 3, "solution": True, "task": False}
+    return cell
+
+
+def test_a_cell_that_floods_or_hangs_is_named(tmp_path, bwrap_works):
+    from mlp_course.grader.runner import Settings, grade_batch
+    from mlp_course.grader.submissions import Submission
+    from mlp_course.i18n import language
+
+    _, answers = _lesson()
+    notebook = v4.new_notebook()
+    notebook.metadata["mlp_course"] = {"lesson": LESSON.id}
+    notebook.cells = [
+        v4.new_code_cell("import numpy as np"),
+        v4.new_code_cell("while True:\n    print('flood ' * 1000)"),
+        _answer_cell(answers["softmax"], "softmax"),
+        v4.new_code_cell("while True:\n    try:\n        while True:\n            pass\n"
+                         "    except BaseException:\n        pass"),
+        _answer_cell(answers["log_softmax"], "log_softmax"),
+    ]
+    path = tmp_path / "flood.ipynb"
+    nbformat.write(notebook, str(path))
+    [result] = grade_batch([Submission("flood", path)],
+                           Settings(seed=SEED, cell_timeout=2, call_timeout=5, timeout=120,
+                                    jobs=1))
+    assert {o.exercise: o.status for o in result.outcomes} == {"softmax": "passed",
+                                                               "log_softmax": "passed"}
+    with language("en"):
+        problems = [str(message) for status, message in result.problems]
+    # the flood is interrupted (or, if it cannot be, its kernel is stopped): named either way
+    assert any("Cell 2 (while True:)" in text and ("interrupted after 2 s" in text
+                                                   or "stopped the kernel" in text)
+               for text in problems), problems
+    # a loop that swallows the interrupt: its kernel is stopped and restarted, named
+    assert any("Cell 4 (while True:)" in text and "stopped the kernel" in text
+               for text in problems), problems
