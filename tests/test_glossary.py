@@ -1,4 +1,4 @@
-"""Tests for mlp_course/course/glossary.py, glossary.yaml, GLOSSARY.md and the search widget."""
+"""Tests for the glossary package (mlp_course/course/glossary/), its glossary.yaml, GLOSSARY.md and the search widget."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The lesson lint of mlp_course/course/glossary.py: lessons must use the glossary's terms.
+"""The lesson lint (mlp_course/course/glossary/lint.py): lessons must use the glossary's terms.
 
 Unit tests run on small notebooks built in memory; the last test lints every
 lesson source that exists under solutions/.
