@@ -187,9 +187,8 @@ class Sandbox:
         if self.enabled:
             for lesson in lessons:
                 self.package(lesson)
-            for name in HIDDEN_PACKAGES:
-                if _location(name) is not None:
-                    self._placeholder(name)
+            for name, _ in _hidden_locations():
+                self._placeholder(name)
 
     # -- the environment --------------------------------------------------
 
@@ -271,10 +270,11 @@ class Sandbox:
                 args += ["--ro-bind", real, real]
                 mounted.append(real)
         # the answers: frameworks replaced by a placeholder, mlp_course by a filtered copy
-        for name in HIDDEN_PACKAGES:
-            location = _location(name)
-            if location is not None:
-                args += ["--ro-bind", str(self._placeholder(name)), str(location)]
+        # (a virtual environment does not use its base's packages: they are not shown at all)
+        for folder in _unused_site_folders():
+            args += ["--tmpfs", str(folder)]
+        for name, location in _hidden_locations():
+            args += ["--ro-bind", str(self._placeholder(name)), str(location)]
         args += ["--ro-bind", str(self.package(lesson)), str(_package_folder())]
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                  "--bind", str(scratch), str(scratch)]
@@ -301,6 +301,54 @@ class Sandbox:
             build_package(target, lesson)
             self._packages[key] = target
         return self._packages[key]
+
+
+def _site_folders() -> list[Path]:
+    """Every folder of Python packages a kernel could put on its path in the sandbox."""
+    import glob
+    import site
+
+    found = list(site.getsitepackages()) + [site.getusersitepackages()]
+    for prefix in {sys.base_prefix, sys.prefix, "/usr", "/usr/local"}:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                        "lib/python3/dist-packages", "lib64/python3*/site-packages"):
+            found += glob.glob(os.path.join(prefix, pattern))
+    unique: list[Path] = []
+    for folder in found:
+        path = Path(folder)
+        if path.is_dir() and path.resolve() not in unique:
+            unique.append(path.resolve())
+    return unique
+
+
+def _unused_site_folders() -> list[Path]:
+    """Package folders of the base Python that a virtual environment does not use."""
+    if sys.prefix == sys.base_prefix:
+        return []
+    try:
+        config = (Path(sys.prefix) / "pyvenv.cfg").read_text(encoding="utf-8").lower()
+    except OSError:
+        return []
+    if "include-system-site-packages = true" in config:
+        return []
+    base = os.path.realpath(sys.base_prefix)
+    return [path for path in _site_folders()
+            if str(path).startswith(base + "/") and not str(path).startswith(
+                os.path.realpath(sys.prefix) + "/")]
+
+
+def _hidden_locations() -> list[tuple[str, Path]]:
+    """(package, folder) of every installed copy of a hidden package, wherever it is."""
+    if "hidden" not in _checked:
+        found: list[tuple[str, Path]] = []
+        unused = set(_unused_site_folders())
+        for name in HIDDEN_PACKAGES:
+            places = {_location(name)}
+            places.update(folder / name for folder in _site_folders() if folder not in unused)
+            for place in sorted(p for p in places if p is not None and p.is_dir()):
+                found.append((name, place.resolve()))
+        _checked["hidden"] = found  # type: ignore[assignment]
+    return _checked["hidden"]  # type: ignore[return-value]
 
 
 def _location(name: str) -> Path | None:
