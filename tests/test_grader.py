@@ -1096,6 +1096,15 @@ def test_duplicates_count_the_most_recent_and_misnamed_files_are_flagged(tmp_pat
     assert misnamed.counted and [s for s, _ in misnamed.warnings] == ["name_mismatch"]
     assert misnamed.flags and "02_nll" in misnamed.flags[0].render("en")
     assert "最后修改" in by_name["a.ipynb"].warnings[0][1].render("zh")
+    # graded as lesson 01: the lesson-02 notebook is refused on its own, never a duplicate
+    nbformat.write(synthetic_source("02_nll", {"nll_loss": "def nll_loss(p, t):\n    return 0"}),
+                   str(folder / "c.ipynb"))
+    found, _ = find_submissions([str(tmp_path / "submitted")])
+    examine(found, load_all(), "01_softmax")
+    by_name = {s.path.name: s for s in found}
+    assert by_name["a.ipynb"].counted and not by_name["b.ipynb"].counted
+    assert by_name["c.ipynb"].counted and by_name["c.ipynb"].warnings == []
+    assert "c.ipynb" not in by_name["a.ipynb"].warnings[0][1].render("en")
 
 
 # ---------------------------------------------------------------------------
@@ -1192,20 +1201,27 @@ def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Pat
     assert main(["--verify", str(out), "--lang", "en"]) in (0, 3)
     assert list(scratch.iterdir()) == []
 
-    # --resume finishes it, grading only what is left
+    # one graded student hands in again (solved if it was untouched, and the reverse)
     import subprocess
 
+    changed = second["submissions"][0]["submission"]
+    number = int(Path(changed).stem[-1])
+    nbformat.write(untouched if number % 2 else solved, changed)
+
+    # --resume finishes it, grading only what is left or changed
     done = subprocess.run(_grade_command(submitted, out, "--resume"), env=env, text=True,
                           capture_output=True, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
-    assert f"{len(second['submissions'])} already graded (skipped)" in done.stderr
+    assert f"{len(second['submissions']) - 1} already graded (skipped)" in done.stderr
     final = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
     assert final["complete"] is True and len(final["submissions"]) == 5
     kept = {r["submission"]: r for r in second["submissions"]}
     for record in final["submissions"]:
-        if record["submission"] in kept:
+        if record["submission"] in kept and record["submission"] != changed:
             assert record == kept[record["submission"]]  # not graded again
-        points = 4 if int(Path(record["submission"]).stem[-1]) % 2 else 0
-        assert record["points"] == points, record
+        solved_one = int(Path(record["submission"]).stem[-1]) % 2 == 1
+        if record["submission"] == changed:
+            solved_one = not solved_one
+        assert record["points"] == (4 if solved_one else 0), record
     assert main(["--verify", str(out), "--lang", "en"]) == 0
     assert list(scratch.iterdir()) == []

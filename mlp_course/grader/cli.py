@@ -17,8 +17,8 @@ Writes ``DIR/gradebook.csv``, ``DIR/gradebook.json`` (with the seed, so a run
 can be repeated exactly) and ``DIR/feedback/<student>.md``, each saved again
 (atomically) as soon as a notebook is graded. Ctrl-C or SIGTERM stops the batch,
 keeps what is graded and says how to resume: the same command with
-``--resume`` grades only the rest, with the recorded seed (a different
-``--seed`` is refused). ``python -m mlp_course grade --verify DIR`` checks a
+``--resume`` grades only the rest (and any notebook changed since it was
+graded), with the recorded seed (a different ``--seed`` is refused). ``python -m mlp_course grade --verify DIR`` checks a
 gradebook: CSV = JSON, every submission's rows complete, no half-written file.
 
 Exit code 0 when the batch completed, whatever the grades; 2 for a usage
@@ -55,9 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Grade submitted notebooks into a gradebook / 批量评分作业笔记本，生成成绩册",
         epilog="Student id: the subfolder a notebook is in (submitted/alice/x.ipynb), else its "
                "file name (submitted/bob.ipynb); a notebook named like a lesson "
-               "(carol/01_softmax.ipynb) belongs to its folder. / 学生编号：笔记本所在的子文件夹名"
+               "(carol/01_softmax.ipynb) belongs to its folder. Symbolic links are refused; of "
+               "several notebooks of one lesson from one student, the most recently modified "
+               "counts. / 学生编号：笔记本所在的子文件夹名"
                "（submitted/alice/x.ipynb）；否则为文件名（submitted/bob.ipynb）；"
-               "若文件名就是课程名（carol/01_softmax.ipynb），则取其所在文件夹名。")
+               "若文件名就是课程名（carol/01_softmax.ipynb），则取其所在文件夹名。"
+               "符号链接不评分；同一学生同一课有多份笔记本时，以最后修改的一份计分。")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="notebooks or folders of them / 笔记本或其所在文件夹")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR",
@@ -84,9 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"], default=None,
                         help="language of the gradebook and feedback / 成绩册与反馈的语言")
     parser.add_argument("--resume", action="store_true",
-                        help="finish the gradebook in --out of a stopped run: graded notebooks "
-                             "are skipped, the recorded seed and language are kept / "
-                             "续评 --out 中被中止的成绩册：跳过已评的作业，沿用记录的种子与语言")
+                        help="finish the gradebook in --out of a stopped run: notebooks graded "
+                             "and unchanged since are skipped, the recorded seed and language are "
+                             "kept / 续评 --out 中被中止的成绩册：跳过已评且未改动的作业，沿用记录的种子与语言")
     parser.add_argument("--verify", metavar="DIR",
                         help="only check the gradebook in DIR (CSV = JSON, rows complete); exit "
                              "0 complete, 3 partial, 1 inconsistent / 只校验 DIR 中的成绩册")
@@ -201,7 +204,7 @@ def _main(argv: list[str]) -> int:
     examine(submissions, load_all(), lesson)
     gradebook = report.Gradebook(args.out, lang, seed, recorded,
                                  [str(s.path) for s in submissions], earlier)
-    done = gradebook.done()
+    done = gradebook.done(submissions)
     todo = [s for s in submissions if str(s.path) not in done]
     with language(lang):
         if earlier is not None:

@@ -117,6 +117,7 @@ def record_of(result: SubmissionResult, lang: str) -> dict:
     return {
         "student": result.student, "lesson": result.lesson or "",
         "submission": str(submission.path), "file": submission.path.name,
+        "sha256": getattr(submission, "digest", ""),
         "points": float(result.points) if counted else 0.0,
         "points_if_counted": float(result.points), "max_points": float(result.max_points),
         "counted": counted, "seconds": round(result.seconds, 2),
@@ -312,8 +313,17 @@ class Gradebook:
         for stale in leftover_temporaries(self.out):  # from a run killed with SIGKILL
             stale.unlink(missing_ok=True)
 
-    def done(self) -> set[str]:
-        return set(self.records)
+    def done(self, submissions=()) -> set[str]:
+        """The submissions already graded, as paths: with ``submissions`` (read), only
+        those whose file is unchanged since (a notebook handed in again is graded again)."""
+        if not submissions:
+            return set(self.records)
+        unchanged = set()
+        for submission in submissions:
+            record = self.records.get(str(submission.path))
+            if record is not None and record.get("sha256") == getattr(submission, "digest", None):
+                unchanged.add(str(submission.path))
+        return unchanged
 
     def ordered(self) -> list[dict]:
         order = {path: index for index, path in enumerate(self.planned)}

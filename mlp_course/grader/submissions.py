@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import hashlib
 import json
 import os
 import stat
@@ -87,6 +88,7 @@ class Submission:
     flags: list[Message] = field(default_factory=list)  # needs a human look
     read: bool = field(default=False, repr=False)
     root: Path | None = None            # the folder given on the command line, if any
+    digest: str = ""                    # SHA-256 of what was read (of the link, for a link)
 
     @property
     def label(self) -> str:
@@ -210,6 +212,7 @@ def read_submission(submission: Submission) -> Submission:
             target = os.readlink(link)
         except OSError:
             target = "?"
+        submission.digest = hashlib.sha256(f"link:{link}:{target}".encode()).hexdigest()
         return unreadable(
             zh="{name} 是一个符号链接（指向 {target}），不是笔记本文件，因此没有评分。"
                "请提交笔记本文件本身。",
@@ -235,6 +238,7 @@ def read_submission(submission: Submission) -> Submission:
                               mb=info.st_size / 2**20)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             raw = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        submission.digest = hashlib.sha256(raw).hexdigest()
     except OSError as error:
         return unreadable(zh="无法读取文件：{error}", en="The file cannot be read: {error}",
                           error=type(error).__name__)
@@ -348,7 +352,9 @@ def examine(submissions: list[Submission], registry: dict, lesson: str | None = 
                 name=submission.path.name, named=named, found=found)
             submission.warnings.append((NAME_MISMATCH, message))
             submission.flags.append(message)
-        which = lesson or found
+        which = found or lesson
+        if lesson is not None and which != lesson:
+            continue  # another lesson than the one graded: refused on its own, never a duplicate
         if which is not None and submission.problem is None:
             groups[(submission.student, which)].append(submission)
     for (student, which), group in groups.items():
