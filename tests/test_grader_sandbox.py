@@ -591,3 +591,82 @@ def test_a_cell_that_floods_or_hangs_is_named(tmp_path, bwrap_works):
     # a loop that swallows the interrupt: its kernel is stopped and restarted, named
     assert any("Cell 4 (while True:)" in text and "stopped the kernel" in text
                for text in problems), problems
+
+
+# ---------------------------------------------------------------------------
+# One sandboxed kernel, looked at from inside
+
+PROBE = r'''
+import json, os, sys
+seen = {"env": sorted(os.environ), "root": sorted(os.listdir("/")), "cwd": os.getcwd()}
+for folder in FOLDERS:
+    sys.path.append(folder)
+for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):
+    try:
+        __import__(name)
+        seen[name] = "imported"
+    except ImportError as error:
+        seen[name] = type(error).__name__
+import torch
+try:
+    torch.softmax
+    seen["torch.softmax"] = "reached"
+except AttributeError as error:
+    seen["torch.softmax"] = str(error)
+for path in PATHS:
+    seen[path] = os.path.exists(path)
+seen["home"] = sorted(os.listdir(HOME)) if os.path.isdir(HOME) else []
+try:
+    open("/usr/lib/written-by-a-kernel", "w")
+    seen["write"] = "written"
+except OSError as error:
+    seen["write"] = type(error).__name__
+with open("seen.json", "w") as handle:
+    json.dump(seen, handle)
+'''
+
+
+def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
+    import asyncio
+
+    from mlp_course.grader import runner
+
+    monkeypatch.setenv("MLP_GRADER_SECRET", SECRET)
+    work = tmp_path / "work"
+    box = sandbox.Sandbox(work / "sandbox")
+    box.prepare([LESSON.id])
+    scratch = work / "submission"
+    scratch.mkdir(parents=True)
+    neighbour = work / "neighbour"
+    neighbour.mkdir()
+    paths = [str(neighbour), str(ROOT / "solutions"), str(work / "sandbox"),
+             str(ROOT / "mlp_course" / "grader"), str(ROOT / "README.md")]
+    home = Path.home()
+    code = (f"FOLDERS = {[str(p) for p in sandbox._site_folders()]!r}\n"
+            f"PATHS = {paths!r}\nHOME = {str(home)!r}\n" + PROBE)
+
+    async def probe():
+        run = runner.NotebookRun(scratch, runner.Settings(), box, LESSON.id)
+        await run.prestart()
+        run.begin()
+        try:
+            return await run.cell(code)
+        finally:
+            await run.close()
+
+    reply = asyncio.run(probe())
+    assert reply.status == "ok", reply
+    seen = json.loads((scratch / "seen.json").read_text(encoding="utf-8"))
+    assert "MLP_GRADER_SECRET" not in seen["env"] and "MLP_COURSE_GRADING" in seen["env"]
+    assert seen["cwd"] == str(scratch)
+    for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):
+        assert seen[name] in ("ModuleNotFoundError", "ImportError"), (name, seen[name])
+    assert "not available while grading" in seen["torch.softmax"] \
+        or "评分时不可用" in seen["torch.softmax"]
+    for path in paths:
+        assert seen[path] is False, path
+    # $HOME holds nothing but, where Python itself is installed there (pyenv), that path
+    base = Path(sys.base_prefix).resolve()
+    allowed = [base.relative_to(home).parts[0]] if base.is_relative_to(home) else []
+    assert seen["home"] == allowed
+    assert seen["write"] == "OSError"
