@@ -1116,13 +1116,20 @@ def _grade_command(submitted: Path, out: Path, *extra: str) -> list[str]:
             *extra]
 
 
-def _stop_after(command: list[str], out: Path, graded: int, signal_number: int, env: dict):
-    import signal as _signal  # noqa: F401
+def _ignore_ctrl_c() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job started in the background
+
+
+def _stop_after(command: list[str], out: Path, graded: int, signal_number: int, env: dict,
+                background: bool = False):
     import subprocess
     import time
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=Path(__file__).resolve().parent.parent)
+                               text=True, cwd=Path(__file__).resolve().parent.parent,
+                               preexec_fn=_ignore_ctrl_c if background else None)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -1176,9 +1183,9 @@ def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Pat
                        str(submitted / f"student{number}.ipynb"))
     env = dict(os.environ, TMPDIR=str(scratch), MLP_COURSE_LANG="en")
 
-    # SIGTERM after the first notebook
+    # SIGTERM after the first notebook, to a run that ignores Ctrl-C (a background job)
     code, _, stderr = _stop_after(_grade_command(submitted, out, "--seed", "7"), out, 1,
-                                  signal.SIGTERM, env)
+                                  signal.SIGTERM, env, background=True)
     assert code == 143, stderr
     assert "--resume" in stderr
     assert main(["--verify", str(out), "--lang", "en"]) == 3

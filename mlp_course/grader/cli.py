@@ -224,6 +224,8 @@ def _main(argv: list[str]) -> int:
 
     def terminate(number, frame) -> None:  # SIGTERM stops the batch as Ctrl-C does
         stopped.append(number)
+        if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL, None):
+            raise KeyboardInterrupt  # Ctrl-C is ignored here (a background job): stop anyway
         signal.raise_signal(signal.SIGINT)
 
     previous = signal.signal(signal.SIGTERM, terminate)

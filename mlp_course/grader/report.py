@@ -462,9 +462,18 @@ def verify(out: Path, lang: str) -> tuple[int, list[str]]:
     0: consistent and complete; 3: consistent but partial (a stopped run: finish it
     with ``--resume``); 1: inconsistent or unreadable.
     """
+    try:
+        return _verify(Path(out), lang)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        with language(lang):
+            return 1, [text(zh="成绩册的结构不完整或被改动过（{error}）。",
+                            en="The gradebook's structure is incomplete or was edited ({error}).",
+                            error=f"{type(error).__name__}: {error}"[:200])]
+
+
+def _verify(out: Path, lang: str) -> tuple[int, list[str]]:
     from ..course.exercises.core import exercises_of
 
-    out = Path(out)
     problems: list[str] = []
     with language(lang):
         document = read_gradebook(out)
