@@ -30,6 +30,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -410,19 +411,20 @@ def _namespace_script(stage: Path, needed: list[Path], lab_settings: Path, venv:
         for parent in reversed(path.parents):
             if parent != Path("/") and not parent.stat().st_mode & stat.S_IXOTH:
                 hidden.add(parent)
+    q = lambda path: shlex.quote(str(path))  # noqa: E731
     lines = ["set -eu"]
     hides = _outermost(hidden)
     for index, hide in enumerate(hides):
-        lines += [f"mkdir -p '{stage}/{index}'", f"mount --rbind '{hide}' '{stage}/{index}'",
-                  f"mount -t tmpfs -o mode=0755 tmpfs '{hide}'"]
+        lines += [f"mkdir -p {q(stage / str(index))}",
+                  f"mount --rbind {q(hide)} {q(stage / str(index))}",
+                  f"mount -t tmpfs -o mode=0755 tmpfs {q(hide)}"]
     for path in needed:
         for index, hide in enumerate(hides):
             if path == hide or hide in path.parents:
-                relative = path.relative_to(hide)
-                lines += [f"mkdir -p '{path}'",
-                          f"mount --rbind '{stage}/{index}/{relative}' '{path}'"]
+                lines += [f"mkdir -p {q(path)}",
+                          f"mount --rbind {q(stage / str(index) / path.relative_to(hide))} {q(path)}"]
     settings = venv / "share" / "jupyter" / "lab" / "settings"
-    lines += [f"mount --bind '{lab_settings}' '{settings}'", 'exec "$@"']
+    lines += [f"mount --bind {q(lab_settings)} {q(settings)}", 'exec "$@"']
     return "\n".join(lines) + "\n"
 
 
@@ -457,7 +459,7 @@ c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{_free_port()}"
 c.ConfigurableHTTPProxy.command = [{_proxy_command()!r}]
 c.ConfigurableHTTPProxy.auth_token = {secrets.token_hex(16)!r}
 c.ConfigurableHTTPProxy.pid_file = {str(state / "proxy.pid")!r}
-c.JupyterHub.db_url = "sqlite:///{state / "jupyterhub.sqlite"}"
+c.JupyterHub.db_url = {"sqlite:///" + str(state / "jupyterhub.sqlite")!r}
 c.JupyterHub.cookie_secret_file = {str(state / "cookie_secret")!r}
 c.JupyterHub.pid_file = {str(state / "jupyterhub.pid")!r}
 c.JupyterHub.cleanup_servers = True
@@ -481,9 +483,10 @@ c.Spawner.args.append("--LabApp.expose_app_in_browser=True")
         self.log_path = folder / "jupyterhub.log"
         self.log = open(self.log_path, "w")
         # the image's build step, then the hub, in the namespace
-        post_build = (f"NB_PYTHON_PREFIX='{venv}' MLP_COURSE_SKIP_FONT_CACHE=1 "
-                      f"bash '{folder / 'binder' / 'postBuild'}' && "
-                      f"exec '{venv / 'bin' / 'jupyterhub'}' -f '{config}'")
+        post_build = (f"NB_PYTHON_PREFIX={shlex.quote(str(venv))} MLP_COURSE_SKIP_FONT_CACHE=1 "
+                      f"bash {shlex.quote(str(folder / 'binder' / 'postBuild'))} && "
+                      f"exec {shlex.quote(str(venv / 'bin' / 'jupyterhub'))} "
+                      f"-f {shlex.quote(str(config))}")
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "bash", str(script),
              "bash", "-c", post_build],
