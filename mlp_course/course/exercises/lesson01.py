@@ -126,8 +126,11 @@ SOFTMAX = register(Exercise(
     expected=_expected_softmax,
     reference=probability.softmax,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="softmax(z) = exp(z − max z) / ∑ exp(z − max z)，沿最后一个轴计算。",
-                 en="softmax(z) = exp(z − max z) / ∑ exp(z − max z), along the last axis."),
+    hint=Message(zh="回到推导任务 1：利用平移不变性减去一个依赖于 z 的常数，让每个指数都 ≤ 0、"
+                    "分母 ≥ 1；沿最后一个轴（keepdims=True）计算。",
+                 en="Go back to derivation task 1: use shift invariance to subtract a constant that "
+                    "depends on z, so that every exponent is <= 0 and the denominator >= 1; work "
+                    "along the last axis (keepdims=True)."),
 ))
 
 LOG_SOFTMAX = register(Exercise(
@@ -140,7 +143,8 @@ LOG_SOFTMAX = register(Exercise(
     expected=_expected_log_softmax,
     reference=probability.log_softmax,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="log_softmax(z) = z − logsumexp(z)，其中 logsumexp(z) = m + log ∑ exp(z − m)，m = max z。",
-                 en="log_softmax(z) = z − logsumexp(z), where logsumexp(z) = m + log ∑ exp(z − m), "
-                    "m = max z."),
+    hint=Message(zh="回到推导任务 2：把 e 的最大值次方从对数里的和中提出来，直接在对数域写出结果，"
+                    "不要先算概率再取对数。",
+                 en="Go back to derivation task 2: factor e to the maximum out of the sum inside the "
+                    "log and write the result in the log domain, never forming probabilities."),
 ))

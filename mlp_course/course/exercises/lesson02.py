@@ -107,6 +107,8 @@ NLL_LOSS = register(Exercise(
     expected=_expected,
     reference=losses.nll_loss,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="L = −(1/N) ∑ᵢ log_probs[i, target[i]]。",
-                 en="L = −(1/N) ∑ᵢ log_probs[i, target[i]]."),
+    hint=Message(zh="回到推导任务 2：每个样本只取真实类别那一项的对数概率（花式索引），"
+                    "对 N 个样本取平均，再加负号。",
+                 en="Go back to derivation task 2: take each example's log-probability of its true "
+                    "class only (fancy indexing), average over the N examples, and negate."),
 ))

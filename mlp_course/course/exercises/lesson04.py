@@ -69,9 +69,11 @@ _STABLE = Message(
     en="np.exp(1e4) overflows to inf and inf/inf = nan. Compute a stable softmax first "
        "(subtract the maximum), then build J from ŷ.")
 _DIAGONAL = Message(
-    zh="对角线元素是 ŷ_i(1 − ŷ_i)，非对角线元素是 −ŷ_i·ŷ_j；矩阵形式为 np.diag(ŷ) − np.outer(ŷ, ŷ)。",
-    en="Diagonal entries are ŷ_i(1 − ŷ_i), off-diagonal ones −ŷ_i·ŷ_j; as a matrix, "
-       "np.diag(ŷ) − np.outer(ŷ, ŷ).")
+    zh="回到推导任务 1：分 i = j 与 i ≠ j 两种情况写出 ∂ŷ_i/∂z_j——对角线上多出来的那一项"
+       "来自分子对 z_i 的导数；再把两种情况合成一个矩阵。",
+    en="Go back to derivation task 1: write ∂ŷ_i/∂z_j for i = j and for i ≠ j (the diagonal's "
+       "extra term comes from the numerator's derivative in z_i), then put both cases into "
+       "one matrix.")
 _KEEP_DTYPE = Message(
     zh="结果的 dtype 应与输入一致：float32 输入得到 float32 输出。",
     en="Keep the input's dtype: float32 in, float32 out.")
