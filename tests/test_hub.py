@@ -381,16 +381,28 @@ def _create_student(name: str, lang: str, homes: Path) -> Student:
     return Student(name, lang, home)
 
 
-def _remove_student(name: str):
+def _stop_processes_of(name: str, timeout=10):
+    """End a student's server and kernels at once (the test is over: nothing to save)."""
     try:
         uid = pwd.getpwnam(name).pw_uid
     except KeyError:
         return
-    for pid in _pids_of(uid):  # any process left by this student's server
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    deadline = time.time() + timeout
+    while _pids_of(uid) and time.time() < deadline:
+        for pid in _pids_of(uid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+
+
+def _remove_student(name: str):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    _stop_processes_of(name, timeout=5)
     for _ in range(20):
         if subprocess.run(["userdel", name], capture_output=True).returncode in (0, 6):
             return
@@ -570,20 +582,30 @@ def classroom():
             _remove_student(account.pw_name)
     suffix = secrets.token_hex(3)
     students, hub, git_host = [], None, None
+    seconds, started = {}, time.monotonic()
     try:
         for lang in ("zh", "en"):
             student_repo.build_student_repo(lang, git_root / "course.git")
+        seconds["student branches"] = time.monotonic() - started
         git_host = GitHost(git_root)
         students = [_create_student(f"mlp{lang}{suffix}", lang, homes) for lang in ("zh", "en")]
         hub = Hub(folder, students)
+        seconds["hub up"] = time.monotonic() - started
         yield hub, git_host, students
     finally:
+        stopping = time.monotonic()
+        for student in students:  # their servers first: the hub then has nothing to wait for
+            _stop_processes_of(student.name)
         if hub is not None:
             hub.stop()
+        seconds["stop"] = time.monotonic() - stopping
+        artifacts = ROOT / "artifacts" / "hub"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        (artifacts / "fixture.json").write_text(
+            json.dumps({key: round(value, 1) for key, value in seconds.items()}, indent=2))
+        if hub is not None:
             log = folder / "jupyterhub.log"
             if log.exists():
-                artifacts = ROOT / "artifacts" / "hub"
-                artifacts.mkdir(parents=True, exist_ok=True)
                 shutil.copy(log, artifacts / "jupyterhub.log")
         if git_host is not None:
             git_host.stop()
