@@ -88,22 +88,21 @@ def solution_leaks(tree: Path) -> list[str]:
             leaks.append(text(zh="答案文件夹 {path}", en="a solutions folder {path}",
                               path=relative.as_posix()))
             continue
-        if not path.is_file() or path.suffix not in (".ipynb", ".py", ".md", ".txt", ".json"):
+        if not path.is_file() or path.suffix != ".ipynb":
             continue
         content = path.read_text(encoding="utf-8", errors="replace")
-        if path.suffix == ".ipynb":
-            try:
-                cells = json.loads(content).get("cells", [])
-            except ValueError:
-                cells = []
-            sources = ["".join(cell.get("source", [])) for cell in cells]
-            tags = {tag for cell in cells for tag in cell.get("metadata", {}).get("tags", [])}
-            if all(LANG_TAG[lang] in tags for lang in LANGUAGES):
-                leaks.append(text(zh="双语源笔记本 {path}", en="a bilingual source notebook {path}",
-                                  path=relative.as_posix()))
-            if any(BEGIN in source for source in sources):
-                leaks.append(text(zh="含答案的笔记本 {path}", en="a notebook with solutions {path}",
-                                  path=relative.as_posix()))
+        try:
+            cells = json.loads(content).get("cells", [])
+        except ValueError:
+            cells = []
+        tags = {tag for cell in cells for tag in cell.get("metadata", {}).get("tags", [])}
+        if all(LANG_TAG[lang] in tags for lang in LANGUAGES):
+            leaks.append(text(zh="双语源笔记本 {path}", en="a bilingual source notebook {path}",
+                              path=relative.as_posix()))
+        # the raw text too: a notebook that is not valid JSON still must not carry answers
+        if BEGIN in content:
+            leaks.append(text(zh="含答案的笔记本 {path}", en="a notebook with solutions {path}",
+                              path=relative.as_posix()))
     return leaks
 
 
