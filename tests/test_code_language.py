@@ -144,3 +144,15 @@ def test_build_resolves_the_pairs():
     assert zh == "def f(x):\n    # 中文注释\n    # 在这里写你的代码\n    raise NotImplementedError()"
     assert en == "def f(x):\n    # an English comment\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     assert bilingual_code.LANGS == ("zh", "en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_slides_show_code_in_one_language(lang):
+    from mlp_course.course.publish import one_language
+
+    lesson = next(lesson for lesson in SOURCES if lesson.id == "01_softmax")
+    notebook = one_language(notebooks.read(lesson.source), lang)
+    problems = [remark.text for cell in notebook.cells if cell.cell_type == "code"
+                for remark in wrong_language(cell.source, lang)]
+    assert not problems and not any("[zh]" in c.source or "# en:" in c.source
+                                    for c in notebook.cells if c.cell_type == "code")

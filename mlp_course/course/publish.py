@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .syllabus import COURSE, checkout, get_lesson
 from ..i18n import LANGUAGES, RELEASE_SETTINGS, CourseValueError, language, text
-from . import notebooks
+from . import bilingual_code, notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # the MathJax 3 files a deck needs: one self-contained script (SVG output, no web
@@ -85,6 +85,8 @@ def one_language(source, lang: str):
     seen_prose = False
     for cell in notebook.cells:
         cell.metadata.pop("mlp_course", None)
+        if cell.cell_type == "code":  # `# zh:` / `# en:` comments and docstring sections
+            cell.source = bilingual_code.localize(cell.source, lang)
         seen_prose = seen_prose or cell.cell_type == "markdown"
         if not seen_prose:  # the set-up cells before the title are not slides
             cell.metadata.setdefault("slideshow", {"slide_type": "skip"})
