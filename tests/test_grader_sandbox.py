@@ -670,3 +670,23 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
     allowed = [base.relative_to(home).parts[0]] if base.is_relative_to(home) else []
     assert seen["home"] == allowed
     assert seen["write"] == "OSError"
+
+
+# ---------------------------------------------------------------------------
+# Blanking answers never costs a correct solution its marks
+
+def test_a_solved_lesson_06_keeps_full_marks_in_the_sandbox(tmp_path, bwrap_works):
+    """Lesson 06 forbids library pieces while its solutions use others (softmax,
+    one_hot): the blanked package must keep what a correct solution may use."""
+    from mlp_course.grader.runner import Settings, grade_batch
+    from mlp_course.grader.submissions import Submission
+
+    submissions = [Submission(lesson, ROOT / "solutions" / f"{lesson}.ipynb")
+                   for lesson in ("06_backprop",)]
+    results = grade_batch(submissions, Settings(seed=SEED, jobs=2, cell_timeout=60,
+                                                call_timeout=20, timeout=300))
+    for result in results:
+        assert result.max_points > 0 and result.points == result.max_points, [
+            (o.exercise, o.status, str(o.message)) for o in result.outcomes
+            if o.status != "passed"]
+        assert result.flags == []
