@@ -323,6 +323,12 @@ def _site_folders() -> list[Path]:
 
 def _unused_site_folders() -> list[Path]:
     """Package folders of the base Python that a virtual environment does not use."""
+    if "unused" not in _checked:
+        _checked["unused"] = _find_unused_site_folders()  # type: ignore[assignment]
+    return _checked["unused"]  # type: ignore[return-value]
+
+
+def _find_unused_site_folders() -> list[Path]:
     if sys.prefix == sys.base_prefix:
         return []
     try:
