@@ -376,7 +376,7 @@ def test_verdict_in_chinese():
 
     with language("zh"):
         shown = evaluate(OUTPUT_DELTA, output_delta).render()
-    assert "数值不对" in shown and "批次平均" in shown
+    assert "数值不对" in shown and "批量平均" in shown
 
 
 # ----------------------------------------------------------------- log_softmax_steps

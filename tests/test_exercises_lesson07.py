@@ -281,7 +281,7 @@ def test_dropping_the_last_batch_is_named():
     assert outcome.status == FAILED
     text = rendered(outcome)
     assert "wrong number of batches" in text and "smaller" in text
-    assert "批次数不对" in rendered(run(EPOCH, epoch_dropping_last_batch, "zh"), "zh")
+    assert "批量数不对" in rendered(run(EPOCH, epoch_dropping_last_batch, "zh"), "zh")
 
 
 def test_loss_measured_after_the_step_fails():

@@ -138,7 +138,7 @@ def _linear_cases(rng: np.random.Generator) -> list[Case]:
             zh="形状随机的一批输入 X (N, D)、W (H, D)、b (H,)",
             en="a batch X (N, D) with W (H, D) and b (H,) of random shapes"), hint=_TRANSPOSE),
         Case(_linear_args(rng, 1, d, h), Message(
-            zh="只有一个样本的批次 (1, D)", en="a batch of one example (1, D)"), hint=_TRANSPOSE),
+            zh="只有一个样本的批量 (1, D)", en="a batch of one example (1, D)"), hint=_TRANSPOSE),
         Case(_linear_args(rng, n, 1, h), Message(
             zh="每个样本只有一个特征（D = 1）", en="a single input feature (D = 1)"),
             hint=_TRANSPOSE),
@@ -297,7 +297,7 @@ def _mlp_cases(rng: np.random.Generator) -> list[Case]:
             zh="形状随机的一批输入与参数", en="a batch with parameters of random shapes"),
             hint=_ORDER),
         Case(_mlp_args(rng, 1, d, h, c), Message(
-            zh="只有一个样本的批次 (1, D)", en="a batch of one example (1, D)"),
+            zh="只有一个样本的批量 (1, D)", en="a batch of one example (1, D)"),
             hint=_SOFTMAX_AXIS),
         Case(_mlp_args(rng, square, square, square, square), Message(
             zh="N = D = H = C（方阵，转置错误不会引起形状报错）",

@@ -196,7 +196,7 @@ def _network(rng: np.random.Generator, n: int, d: int, h: int, c: int, dtype=np.
 
 
 _KEEP_DTYPE = Message(
-    zh="保持输入的 dtype：float32 输入应得到 float32 输出。one-hot 矩阵也要用同样的 dtype，"
+    zh="保持输入的 dtype：float32 输入应得到 float32 输出。独热矩阵也要用同样的 dtype，"
        "例如 np.eye(C, dtype=Y_hat.dtype)[y]。",
     en="Keep the input's dtype: float32 in, float32 out. Build the one-hot matrix in the "
        "same dtype too, e.g. np.eye(C, dtype=Y_hat.dtype)[y].")
@@ -206,18 +206,18 @@ _KEEP_DTYPE = Message(
 # output_delta
 
 _DIVIDE_BY_N = Message(
-    zh="损失是批次的平均值 L = (1/N) Σ Lₙ，所以每个样本的误差 ŷₙ − yₙ 都要除以 N。",
+    zh="损失是批量的平均值 L = (1/N) Σ Lₙ，所以每个样本的误差 ŷₙ − yₙ 都要除以 N。",
     en="The loss is the batch mean L = (1/N) Σ Lₙ, so every example's error ŷₙ − yₙ is "
        "divided by N.")
 _ONE_HOT = Message(
-    zh="y 是类别编号 (N,)，不是 one-hot 矩阵；Y_hat − y 会按错误的方式广播。先把 y 变成 "
-       "(N, C) 的 one-hot 矩阵 Y，再算 (Y_hat − Y) / N。",
+    zh="y 是类别索引 (N,)，不是独热矩阵；Y_hat − y 会按错误的方式广播。先把 y 变成 "
+       "(N, C) 的独热矩阵 Y，再算 (Y_hat − Y) / N。",
     en="y holds class indices (N,), not a one-hot matrix; Y_hat − y broadcasts the wrong way. "
        "Turn y into an (N, C) one-hot matrix Y first, then compute (Y_hat − Y) / N.")
 
 _DELTA_FORMULA = Message(
-    zh="Δ² = (Ŷ − Y) / N：Y 是由类别编号 y 得到的 (N, C) one-hot 矩阵，N 是批大小"
-       "（损失取的是批次平均）。",
+    zh="Δ² = (Ŷ − Y) / N：Y 是由类别索引 y 得到的 (N, C) 独热矩阵，N 是批量大小"
+       "（损失取的是批量平均）。",
     en="Δ² = (Ŷ − Y) / N, where Y is the (N, C) one-hot matrix built from the class "
        "indices y and N is the batch size (the loss is the batch mean).")
 
@@ -236,7 +236,7 @@ def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
             en="a batch of probabilities Ŷ (N, C) with labels y (N,) of random shape"),
             hint=_DELTA_FORMULA),
         Case((_softmax_rows(rng.standard_normal((1, c))), _labels(rng, 1, c)), Message(
-            zh="只有一个样本的批次", en="a batch of one example"), hint=_ONE_HOT),
+            zh="只有一个样本的批量", en="a batch of one example"), hint=_ONE_HOT),
         Case((_softmax_rows(rng.standard_normal((square, square))), _labels(rng, square, square)),
              Message(zh="样本数与类别数相等（N = C）", en="as many examples as classes (N = C)"),
              hint=_ONE_HOT),
@@ -274,7 +274,7 @@ OUTPUT_DELTA = register(Exercise(
 
 _SUM_OVER_BATCH = Message(
     zh="每个样本都贡献一份梯度，要把它们加起来：dW = Δᵀ A（形状 (H_out, H_in)），"
-       "db = Δ 沿批次求和（axis=0）。平均已经包含在 Δ 里（除以过 N），不要再除一次。",
+       "db = Δ 沿批量求和（axis=0）。平均已经包含在 Δ 里（除以过 N），不要再除一次。",
     en="Every example contributes to the gradient and the contributions add up: dW = Δᵀ A "
        "(shape (H_out, H_in)), db = Δ summed over the batch (axis=0). The mean is already "
        "inside Δ (divided by N); do not divide again.")
@@ -301,7 +301,7 @@ def _linear_grads_cases(rng: np.random.Generator) -> list[Case]:
             en="an error Δ (N, H_out) and layer input A (N, H_in) of random shapes"),
             hint=_SUM_OVER_BATCH),
         Case(_linear_grads_args(rng, 1, h_in, h_out), Message(
-            zh="只有一个样本的批次", en="a batch of one example"), hint=_TRANSPOSED_DW),
+            zh="只有一个样本的批量", en="a batch of one example"), hint=_TRANSPOSED_DW),
         Case(_linear_grads_args(rng, square, square, square), Message(
             zh="N = H_in = H_out（方阵：转置的 dW 形状也对）",
             en="N = H_in = H_out (square: a transposed dW has the right shape)"),
@@ -313,7 +313,7 @@ def _linear_grads_cases(rng: np.random.Generator) -> list[Case]:
             zh="只有一个输出（H_out = 1）", en="a single output (H_out = 1)"),
             hint=_SUM_OVER_BATCH),
         Case(_linear_grads_args(rng, 64, h_in, h_out), Message(
-            zh="较大的批次（N = 64）", en="a larger batch (N = 64)"), hint=_SUM_OVER_BATCH),
+            zh="较大的批量（N = 64）", en="a larger batch (N = 64)"), hint=_SUM_OVER_BATCH),
         Case(_linear_grads_args(rng, n, h_in, h_out, dtype=np.float32), Message(
             zh="float32 的误差和输入", en="float32 error and input"), hint=_KEEP_DTYPE),
     ]
@@ -386,7 +386,7 @@ def _hidden_delta_cases(rng: np.random.Generator) -> list[Case]:
             en="N = H = C (square: using W² with the wrong transpose raises no shape error)"),
             hint=_HADAMARD),
         Case(_hidden_args(rng, 1, h, c, "relu"), Message(
-            zh="只有一个样本的批次", en="a batch of one example"), hint=_HADAMARD),
+            zh="只有一个样本的批量", en="a batch of one example"), hint=_HADAMARD),
         Case(_hidden_args(rng, n, 1, c, "sigmoid"), Message(
             zh="只有一个隐藏单元（H = 1）", en="a single hidden unit (H = 1)"), hint=_HADAMARD),
     ]
@@ -444,7 +444,7 @@ def _mlp_backward_cases(rng: np.random.Generator) -> list[Case]:
     ]
     cases += [
         Case(_network(rng, 1, d, h, c) + ("relu",), Message(
-            zh="只有一个样本的批次", en="a batch of one example"), hint=_CHAIN),
+            zh="只有一个样本的批量", en="a batch of one example"), hint=_CHAIN),
         Case(_network(rng, square, square, square, square) + ("tanh",), Message(
             zh="N = D = H = C（方阵：转置错误不会引起形状报错）",
             en="N = D = H = C (square: a wrong transpose raises no shape error)"), hint=_CHAIN),
@@ -553,7 +553,7 @@ def _log_softmax_steps_cases(rng: np.random.Generator) -> list[Case]:
             zh="形状随机的一批 logits Z (N, C) 和标签 y (N,)",
             en="a batch of logits Z (N, C) with labels y (N,) of random shape"), hint=_ATOMS),
         Case((rng.standard_normal((1, c)), _labels(rng, 1, c)), Message(
-            zh="只有一个样本的批次", en="a batch of one example"), hint=_ATOMS),
+            zh="只有一个样本的批量", en="a batch of one example"), hint=_ATOMS),
         Case((rng.standard_normal((n, c)) * 1e4, _labels(rng, n, c)), Message(
             zh="绝对值约为 10⁴ 的 logits（不减去最大值就会上溢）",
             en="logits of about ±10⁴ (they overflow unless the maximum is subtracted)"),
@@ -697,7 +697,7 @@ def _deep_cases(rng: np.random.Generator) -> list[Case]:
         (data(n), _deep_params(rng, [d, h1, 4, h2, 3, c]), "tanh", Message(
             zh="四个隐藏层（L = 5）", en="four hidden layers (L = 5)"), _LAYER_LOOP),
         (data(1), _deep_params(rng, [d, h1, h2, c]), "relu", Message(
-            zh="只有一个样本的批次", en="a batch of one example"), _LAYER_LOOP),
+            zh="只有一个样本的批量", en="a batch of one example"), _LAYER_LOOP),
         ((X_sq, _labels(rng, square, square)), _deep_params(rng, [square] * 4), "sigmoid", Message(
             zh="所有维数都相等（方阵：转置错误不会引起形状报错）",
             en="every size equal (square: a wrong transpose raises no shape error)"), _LAYER_LOOP),

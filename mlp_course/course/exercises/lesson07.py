@@ -147,7 +147,7 @@ def _check_model(params, X, y):
 def loss_and_grads(params, X, y):
     r"""Mean cross-entropy of a ReLU MLP on a batch, and its gradient for every parameter.
 
-    ReLU 多层感知机在一个批次上的平均交叉熵，以及它对每个参数的梯度。
+    ReLU 多层感知机在一个批量上的平均交叉熵，以及它对每个参数的梯度。
 
     .. math::
         a_0 = X,\; z_l = a_l W_l^\top + b_l,\; a_{l+1} = \mathrm{relu}(z_l),\quad
@@ -173,7 +173,7 @@ def loss_and_grads(params, X, y):
 def train_epoch(params, X, y, lr, batch_size, rng):
     r"""One epoch of mini-batch SGD: shuffle once, then one step per batch.
 
-    一轮（epoch）小批量 SGD：先打乱一次顺序，然后每个批次走一步。
+    一轮（epoch）小批量 SGD：先打乱一次顺序，然后每个批量走一步。
 
     ``order = rng.permutation(N)``; the batches are ``order[0:B]``,
     ``order[B:2B]``, ... (the last may be smaller). For each batch: the loss
@@ -322,7 +322,7 @@ def _compare_sgd_step(got, expected, case) -> Mismatch | None:
 def _compare_train_epoch(got, expected, case) -> Mismatch | None:
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         return Mismatch(Message(
-            zh="应返回一对 (params, losses)：训练后的参数列表和每个批次的损失，实际返回了 {got}。",
+            zh="应返回一对 (params, losses)：训练后的参数列表和每个批量的损失，实际返回了 {got}。",
             en="should return a pair (params, losses): the trained parameters and every "
                "batch's loss; got {got}.",
             got=describe(got)))
@@ -332,13 +332,13 @@ def _compare_train_epoch(got, expected, case) -> Mismatch | None:
         loss_array = np.asarray(losses, dtype=np.float64).ravel()
     except (TypeError, ValueError):
         return Mismatch(Message(
-            zh="losses 应为数字组成的列表（每个批次一个），实际是 {got}。",
+            zh="losses 应为数字组成的列表（每个批量一个），实际是 {got}。",
             en="losses should be a list of numbers (one per batch), got {got}.",
             got=describe(losses)))
     if loss_array.size != expected_losses.size:
         return Mismatch(Message(
-            zh="批次数不对：N={n}、batch_size={b} 应有 {want} 个批次损失，实际有 {got} 个。"
-               "最后一个不满的批次也算一个批次。",
+            zh="批量数不对：N={n}、batch_size={b} 应有 {want} 个批量损失，实际有 {got} 个。"
+               "最后一个不满的批量也算一个批量。",
             en="wrong number of batches: N={n} with batch_size={b} gives {want} batch "
                "losses, got {got}. The last, smaller batch counts too.",
             n=len(case.args[1]), b=case.args[4], want=expected_losses.size,
@@ -374,13 +374,13 @@ _DTYPE = Message(
     en="Keep each parameter's dtype: a float32 parameter minus lr * g stays float32; do not "
        "convert to float64.")
 _ORDER = Message(
-    zh="一轮开始时只打乱一次：order = rng.permutation(N)，批次依次是 order[0:B]、order[B:2B]……"
-       "每个批次先算损失和梯度，再用 sgd_step 更新；记录的是更新之前的损失。",
+    zh="一轮开始时只打乱一次：order = rng.permutation(N)，批量依次是 order[0:B]、order[B:2B]……"
+       "每个批量先算损失和梯度，再用 sgd_step 更新；记录的是更新之前的损失。",
     en="Shuffle once at the start of the epoch: order = rng.permutation(N); the batches are "
        "order[0:B], order[B:2B], ... For each batch compute the loss and gradients, then update "
        "with sgd_step; record the loss from before the update.")
 _LAST_BATCH = Message(
-    zh="N 不是 B 的整数倍时，最后一个批次较小（range(0, N, B) 会自动处理），不要丢掉它。",
+    zh="N 不是 B 的整数倍时，最后一个批量较小（range(0, N, B) 会自动处理），不要丢掉它。",
     en="When N is not a multiple of B the last batch is smaller (range(0, N, B) handles it); "
        "do not drop it.")
 
@@ -467,7 +467,7 @@ def _train_cases(rng: np.random.Generator) -> list[Case]:
          Message(zh="N 恰好是 batch_size 的整数倍", en="N is an exact multiple of batch_size"),
          _ORDER),
         (_mlp_params(rng, [D, H, C]), X_odd, y_odd, 0.5, 4,
-         Message(zh="N 不是 batch_size 的整数倍（最后一个批次较小）",
+         Message(zh="N 不是 batch_size 的整数倍（最后一个批量较小）",
                  en="N is not a multiple of batch_size (a smaller last batch)"), _LAST_BATCH),
         (_mlp_params(rng, [D, H, C]), X_one, y_one, 0.1, 1,
          Message(zh="batch_size = 1（每个样本走一步）", en="batch_size = 1 (one step per example)"),
@@ -636,7 +636,7 @@ def _l2_cases(rng: np.random.Generator) -> list[Case]:
                  en="a network with two hidden layers (all three weight matrices are "
                     "penalised)"), _PENALTY),
         (_mlp_params(rng, [D, H, C], scale=3.0), data(1, D, C), 10.0,
-         Message(zh="很大的 λ（= 10）和只有一个样本的批次",
+         Message(zh="很大的 λ（= 10）和只有一个样本的批量",
                  en="a large λ (= 10) and a batch of one example"), _PENALTY),
         (_mlp_params(rng, [D, H, C], dtype=np.float32), data(16, D, C, np.float32), 0.2,
          Message(zh="float32 的参数和数据", en="float32 parameters and data"), _DTYPE),

@@ -251,7 +251,7 @@ QUESTIONS: tuple[Question, ...] = (
                "Jacobian's diagonal.")),
         explanation=Message(
             zh="−log softmax(z)_c 对 z_i 的导数是 ŷ_i − [i = c]：log 带来的 1/ŷ 与 softmax 的雅可比"
-               "矩阵相消，只剩“预测减目标”。对一个批次取平均时还要再除以 N。",
+               "矩阵相消，只剩“预测减目标”。对一个批量取平均时还要再除以 N。",
             en="The derivative of −log softmax(z)_c with respect to z_i is ŷ_i − [i = c]: the "
                "1/ŷ from the log cancels against the softmax Jacobian, leaving prediction minus "
                "target. For the mean over a batch, divide by N as well.")),
@@ -296,7 +296,7 @@ QUESTIONS: tuple[Question, ...] = (
                "make it vanish.")),
     Question(
         id="dW_shape", lesson="06_backprop", evidence="outer product",
-        prompt=Message(zh="某层的 W 形状为 (H, D)（与 torch.nn.Linear 相同），输入批次 X 的形状为 "
+        prompt=Message(zh="某层的 W 形状为 (H, D)（与 torch.nn.Linear 相同），输入批量 X 的形状为 "
                           "(N, D)，Δ = ∂L/∂Z 的形状为 (N, H)。∂L/∂W 的形状和算法是？",
                        en="A layer has W of shape (H, D) (as in torch.nn.Linear), a batch X of "
                           "shape (N, D) and Δ = ∂L/∂Z of shape (N, H). What are the shape of "
@@ -319,7 +319,7 @@ QUESTIONS: tuple[Question, ...] = (
                "The 1/N is already inside Δ (the output error divided once); dividing again "
                "gives 1/N².")),
         explanation=Message(
-            zh="梯度总与它的参数同形：(H, D)。每个样本贡献一个外积 δ_n x_nᵀ，对批次求和正好是 Δᵀ X。",
+            zh="梯度总与它的参数同形：(H, D)。每个样本贡献一个外积 δ_n x_nᵀ，对批量求和正好是 Δᵀ X。",
             en="A gradient always has the shape of its parameter: (H, D). Each example adds the "
                "outer product δ_n x_nᵀ, and the sum over the batch is Δᵀ X.")),
     Question(
