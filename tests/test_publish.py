@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 
@@ -47,6 +48,32 @@ def test_release_packs_one_language_with_the_package_and_a_howto(tmp_path):
                    "mlp_course/course/glossary/glossary.yaml"):
         assert f"mlp-course-zh/{needed}" in names
     assert "make lab" in howto and "学生" in howto
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_release_is_for_learners_only_and_knows_its_language(tmp_path, lang):
+    archive_path = publish.release(lang, tmp_path / "class.zip")
+    top = f"mlp-course-{lang}"
+    with zipfile.ZipFile(archive_path) as archive:
+        names = set(archive.namelist())
+        read = lambda name: archive.read(f"{top}/{name}").decode("utf-8")  # noqa: E731
+        settings, makefile, howto = read("mlp_course/release.json"), read("Makefile"), read("README.md")
+        requirements = read("requirements.txt")
+    assert json.loads(settings) == {"language": lang}
+    for absent in ("requirements-dev.txt", "tools/authoring.py", "tools/system-deps.sh",
+                   "conftest.py", "GLOSSARY.md"):
+        assert f"{top}/{absent}" not in names
+    assert not any(name.startswith((f"{top}/solutions/", f"{top}/tests/", f"{top}/benchmarks/"))
+                   or "__pycache__" in name or name.endswith(".pyc") for name in names)
+    assert "lab:" in makefile and "test:" not in makefile and "requirements-dev" not in makefile
+    assert "-e ." in requirements.split("\n") and "pytest" not in requirements
+    # the how-to: the archive's own environment, and the Windows command
+    assert ".venv/bin/python -m mlp_course glossary" in howto
+    assert ".venv\\Scripts\\python -m mlp_course glossary" in howto
+    assert "py tools\\env.py lab" in howto
+    assert f"workspace/{lang}/" in howto
+    other = "en" if lang == "zh" else "zh"
+    assert f"workspace/{other}/" not in howto
 
 
 def test_command_line_reports_an_unknown_lesson_in_the_learners_language(capsys):
