@@ -422,9 +422,13 @@ def feedback(records: list[dict], lang: str) -> str:
             for row in record["rows"]:
                 if row["exercise"] == verdict.SUBMISSION:
                     parts += [f"> ⚠️ **{status_label(row['status'])}**: {row['message']}", ""]
+            shown = {row["message"] for row in record["rows"]}
             if record["flags"]:
+                # a flag that is already a warning above is named, not repeated
+                flags = [flag if flag not in shown else status_label(NAME_MISMATCH)
+                         for flag in record["flags"]]
                 parts += [text(zh="> 🔎 **需要人工查看**：{flags}", en="> 🔎 **Needs a human look**: {flags}",
-                               flags=FLAG_SEPARATOR.join(record["flags"])), ""]
+                               flags=FLAG_SEPARATOR.join(dict.fromkeys(flags))), ""]
             if exercises:
                 parts += [text(zh="| 练习 | 得分 | 结果 |", en="| Exercise | Points | Result |"),
                           "|---|---|---|"]
