@@ -240,3 +240,8 @@ def test_every_command_reports_a_wrong_lang_the_same_way(capsys):
             assert code == 2 and "--lang must be zh or en, got 'fr'" in output, (run, argv)
         with pytest.raises(CourseValueError, match="--lang must be zh or en"):
             lab_main(["--lang=fr", "--no-browser"])
+
+
+def test_docstring_examples(run_doctests, monkeypatch):
+    monkeypatch.setattr(i18n, "_language", i18n._language)   # set_language's example sets it
+    assert run_doctests(i18n) >= 5
