@@ -352,7 +352,7 @@ def _describe(fn, namespace) -> dict:
                 seen.add(id(helper))
                 queue.append(helper)
                 info["helpers"][name] = _source_of(helper)
-            elif helper is not None and not isinstance(helper, types.FunctionType):
+            elif helper is not None and getattr(helper, "__module__", None) != "__main__":
                 info["referenced"] += _library_in([helper])
     for key in ("defaults", "closure", "referenced"):
         info[key] = sorted(set(info[key]))[:200]

@@ -330,12 +330,31 @@ def _shortcuts(description: dict, exercise: Exercise, aliases: dict) -> list[str
     if library:
         used.append(library)
     for dotted in _library_names(description):
-        module, _, qualname = dotted.partition(":")
-        found = library_object({"callable": True, "module": module, "qualname": qualname},
-                               exercise.forbidden)
+        found = _reached(dotted, exercise.forbidden)
         if found:
             used.append(found)
     return used
+
+
+def _reached(dotted: str, forbidden) -> str | None:
+    """A library object the function reaches (``module:qualname``), if the exercise forbids it.
+
+    Judged by its own names only (``torch.softmax``; ``mlp_course.nn.layers.linear_backward``
+    also as ``mlp_course.linear_backward``): a library function an exercise allows (lesson
+    06's ``softmax``) stays allowed however it is reached.
+    """
+    from ..course.exercises.core import is_forbidden
+
+    module, _, qualname = dotted.partition(":")
+    names = {module, f"{module}.{qualname}" if qualname else module}
+    if module == "mlp_course" or module.startswith("mlp_course."):
+        obj = sandbox_module._resolve(f"{module}.{qualname}" if qualname else module)
+        if obj is not None:
+            names |= sandbox_module._public_names(obj)
+    for name in sorted(names, key=len, reverse=True):
+        if is_forbidden(name, forbidden):
+            return name
+    return None
 
 
 async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error: str,
