@@ -336,12 +336,15 @@ def _stop(process: subprocess.Popen, timeout=20):
 
 
 def _pids_of(uid: int) -> list[int]:
+    """The live processes of a user (not the zombies their parent has yet to collect)."""
     pids = []
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and entry.stat().st_uid == uid:
-                pids.append(int(entry.name))
-        except OSError:
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    pids.append(int(entry.name))
+        except (OSError, IndexError):
             pass
     return pids
 
