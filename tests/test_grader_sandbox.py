@@ -690,3 +690,25 @@ def test_a_solved_lesson_06_keeps_full_marks_in_the_sandbox(tmp_path, bwrap_work
             (o.exercise, o.status, str(o.message)) for o in result.outcomes
             if o.status != "passed"]
         assert result.flags == []
+
+
+@pytest.mark.parametrize("exercise, reached, verdict", [
+    ("mlp_backward", "mlp_course.nn.probability:softmax", None),      # allowed in 06
+    ("log_softmax_steps", "mlp_course.nn.probability:softmax",
+     "mlp_course.nn.probability.softmax"),
+    ("mlp_backward", "mlp_course.nn.layers:linear_backward", "mlp_course.nn.layers.linear_backward"),
+    ("softmax", "torch:", "torch"),
+    ("softmax", "numpy:", None),
+    ("log_softmax", "mlp_course.nn.probability:log_softmax",
+     "mlp_course.nn.probability.log_softmax"),
+])
+def test_a_library_object_reached_by_another_name_is_judged_by_its_own(exercise, reached,
+                                                                        verdict):
+    from mlp_course.course.exercises import get_exercise
+    from mlp_course.grader.runner import _shortcuts
+
+    description = {"callable": True, "module": "__main__", "qualname": exercise,
+                   "source": None, "helpers": {}, "defaults": [], "closure": [],
+                   "referenced": [reached]}
+    used = _shortcuts(description, get_exercise(exercise), {})
+    assert used == ([verdict] if verdict else [])
