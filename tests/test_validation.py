@@ -261,11 +261,22 @@ INTEGER_SITES = {
     "lesson07.train_epoch(batch_size)": (
         lambda v: lesson07.train_epoch(PARAMS, X4, Y4, 0.1, v, np.random.default_rng(0)),
         "batch_size"),
+    "backprop_view(step)": (lambda v: _widgets().backprop_view(v), "step"),
+    "gradient_view(target)": (lambda v: _widgets().gradient_view([1.0, 2.0], v), "target"),
 }
+
+
+def _widgets():
+    from types import SimpleNamespace
+
+    from mlp_course.course.widgets.backprop import backprop_view
+    from mlp_course.course.widgets.gradient import gradient_view
+    return SimpleNamespace(backprop_view=backprop_view, gradient_view=gradient_view)
 NEGATIVE_IS_WRONG = {"MLP(seed)", "MLP(sizes)", "MLP.fit(epochs)", "MLP.fit(batch_size)",
                      "MLP.fit(seed)", "make_spiral(seed)", "make_spiral(n_per_class)",
                      "make_blobs(num_classes)", "train_test_split(seed)",
-                     "one_hot(num_classes)", "lesson07.train_epoch(batch_size)"}
+                     "one_hot(num_classes)", "lesson07.train_epoch(batch_size)",
+                     "backprop_view(step)", "gradient_view(target)"}
 # (an axis's range depends on the array: its message names the array's dimensions)
 
 
@@ -307,7 +318,19 @@ ACTIVATION_SITES = {
     "MLP": lambda name: MLP([2, 3, 2], activation=name).forward(Z),
     "lesson06.hidden_delta_reference": lambda name: lesson06.hidden_delta_reference(
         np.ones((2, 2)), np.ones((1, 2)), Z, activation=name),
+    "forward_view": lambda name: _forward_view()([0.5, -1.0], activation=name)["a1"],
+    "backprop_steps": lambda name: _backprop_steps()(activation=name)[4]["arrays"][-1][1],
 }
+
+
+def _forward_view():
+    from mlp_course.course.widgets.forward import forward_view
+    return forward_view
+
+
+def _backprop_steps():
+    from mlp_course.course.widgets.backprop import backprop_steps
+    return backprop_steps
 
 
 @pytest.mark.parametrize("site", sorted(ACTIVATION_SITES))

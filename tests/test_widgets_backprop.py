@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from mlp_course.course import figures, plotting
 from mlp_course.course.exercises.lesson06 import mlp_backward_torch
-from mlp_course.i18n import CourseValueError, language
+from mlp_course.i18n import CourseTypeError, CourseValueError, language
 from mlp_course.course.widgets.backprop import (DEFAULT_X, DEFAULT_Y, backprop_stepper, backprop_steps,
                                          backprop_view, draw_backprop)
 from mlp_course.course.widgets.forward import DEFAULT_PARAMETERS
@@ -78,7 +78,9 @@ def test_view_carries_number_count_and_graph_position():
 
 @pytest.mark.parametrize("bad", [-1, 6, 2.5, True, "1"])
 def test_bad_step_is_a_clear_error(bad):
-    with language("en"), pytest.raises(CourseValueError, match="step must be an integer"):
+    # the course's one rule for integers: a wrong type is a TypeError, out of range a ValueError
+    error = CourseValueError if bad in (-1, 6) else CourseTypeError
+    with language("en"), pytest.raises(error, match="step must be an integer"):
         backprop_view(bad)
 
 

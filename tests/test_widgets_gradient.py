@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from mlp_course.course import plotting
-from mlp_course.i18n import CourseValueError, language
+from mlp_course.i18n import CourseTypeError, CourseValueError, language
 from mlp_course.course.widgets.gradient import draw_gradient, gradient_explorer, gradient_view, summary
 
 
@@ -49,14 +49,14 @@ def test_view_holds_probabilities_and_one_hot():
     np.testing.assert_allclose(view["grad"], view["probs"] - view["onehot"])
 
 
-@pytest.mark.parametrize("call, needles", [
-    (lambda: gradient_view([1.0, 2.0], 2), ("target", "1", "2")),
-    (lambda: gradient_view([1.0, 2.0], -1), ("target", "-1")),
-    (lambda: gradient_view([1.0, 2.0], 0.5), ("target", "0.5")),
-    (lambda: gradient_view([[1.0, 2.0]], 0), ("logits",)),
+@pytest.mark.parametrize("call, needles, error", [
+    (lambda: gradient_view([1.0, 2.0], 2), ("target", "1", "2"), CourseValueError),
+    (lambda: gradient_view([1.0, 2.0], -1), ("target", "-1"), CourseValueError),
+    (lambda: gradient_view([1.0, 2.0], 0.5), ("target", "0.5"), CourseTypeError),
+    (lambda: gradient_view([[1.0, 2.0]], 0), ("logits",), CourseValueError),
 ])
-def test_bad_input_is_a_clear_bilingual_error(bilingual_error, call, needles):
-    bilingual_error(CourseValueError, call, en=needles, zh=needles)
+def test_bad_input_is_a_clear_bilingual_error(bilingual_error, call, needles, error):
+    bilingual_error(error, call, en=needles, zh=needles)
 
 
 def test_draw_bar_heights_are_probabilities_and_gradient():

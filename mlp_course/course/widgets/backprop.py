@@ -20,15 +20,13 @@ current node highlighted, and the arrays with their shapes), and
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._figure import BlitImage, Coalescer
 from ...nn.activations import activation_backward, activation_forward
 from ...i18n import CourseValueError, Message, text
 from ...nn.probability import one_hot, softmax
-from ...nn.validation import as_float_array, as_labels
+from ...nn.validation import as_float_array, as_labels, check_activation, check_integer
 from .forward import ACTIVATIONS, DEFAULT_PARAMETERS
 
 __all__ = ["DEFAULT_X", "DEFAULT_Y", "backprop_steps", "backprop_view", "draw_backprop",
@@ -63,11 +61,7 @@ def backprop_steps(X=None, y=None, activation: str = "relu",
         ``graph_steps`` (backward arrows to draw) and ``arrays``: a list of
         ``(symbol, ndarray)``.
     """
-    if activation not in ACTIVATIONS:
-        raise CourseValueError(
-            zh="参数 activation 应为 'relu'、'sigmoid' 或 'tanh'，收到的是 {got!r}。",
-            en="activation must be 'relu', 'sigmoid' or 'tanh', got {got!r}.",
-            got=activation)
+    activation = check_activation(activation)
     params = {name: value.copy() for name, value in DEFAULT_PARAMETERS.items()}
     for name, value in (parameters or {}).items():
         if name not in params:
@@ -150,14 +144,9 @@ def backprop_view(step: int, steps: list[dict] | None = None) -> dict:
     ('delta2', [(2, 3), (2, 3), (2, 3)])
     """
     steps = backprop_steps() if steps is None else steps
-    if isinstance(step, (bool, np.bool_)) or not isinstance(step, numbers.Integral) \
-            or not 0 <= step < len(steps):
-        raise CourseValueError(
-            zh="参数 step 应为 0 到 {last} 之间的整数，收到的是 {got!r}。",
-            en="step must be an integer from 0 to {last}, got {got!r}.",
-            last=len(steps) - 1, got=step)
-    view = dict(steps[int(step)])
-    view["step"], view["count"] = int(step), len(steps)
+    step = check_integer(step, "step", minimum=0, maximum=len(steps) - 1)
+    view = dict(steps[step])
+    view["step"], view["count"] = step, len(steps)
     view["shapes"] = [(symbol, tuple(array.shape)) for symbol, array in view["arrays"]]
     return view
 

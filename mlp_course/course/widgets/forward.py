@@ -22,7 +22,7 @@ from ._figure import BlitImage, Coalescer
 from ...nn.activations import activation_forward
 from ...i18n import CourseValueError, text
 from ...nn.probability import softmax
-from ...nn.validation import as_float_array
+from ...nn.validation import ACTIVATIONS, as_float_array, check_activation
 
 __all__ = ["DEFAULT_PARAMETERS", "forward_view", "decision_regions", "draw_forward",
            "forward_explorer"]
@@ -37,7 +37,6 @@ DEFAULT_PARAMETERS = {
     "b2": np.array([0.0, 0.0, 0.0]),
 }
 INPUT_RANGE = 3.0
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
 _CLASS_COLORS = ("#4C72B0", "#DD8452", "#55A868")
 
 
@@ -97,11 +96,7 @@ def forward_view(x, activation: str = "relu", w11: float | None = None,
             zh="参数 x 应为二维平面上的一个点，形状 (2,)，收到的形状是 {got}。",
             en="x must be one point of the plane, shape (2,), got shape {got}.",
             got=x.shape)
-    if activation not in ACTIVATIONS:
-        raise CourseValueError(
-            zh="参数 activation 应为 'relu'、'sigmoid' 或 'tanh'，收到的是 {got!r}。",
-            en="activation must be 'relu', 'sigmoid' or 'tanh', got {got!r}.",
-            got=activation)
+    activation = check_activation(activation)
     params = _parameters(parameters)
     if w11 is not None:
         params["W1"][0, 0] = float(w11)

@@ -12,14 +12,12 @@ ipywidgets and matplotlib are imported inside the functions that need them.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._figure import BlitImage, Coalescer
-from ...i18n import CourseValueError, text
+from ...i18n import text
 from ...nn.probability import log_softmax, softmax
-from ...nn.validation import as_float_array, describe
+from ...nn.validation import as_float_array, check_integer
 
 __all__ = ["gradient_view", "draw_gradient", "summary", "gradient_explorer"]
 
@@ -55,13 +53,7 @@ def gradient_view(logits, target: int) -> dict:
     """
     z = as_float_array(logits, "logits", ndim=1).astype(np.float64)
     count = z.size
-    if (isinstance(target, (bool, np.bool_)) or not isinstance(target, numbers.Integral)
-            or not 0 <= target < count):
-        raise CourseValueError(
-            zh="参数 target 应为 0 到 {last} 之间的整数类别，收到的是 {got}。",
-            en="target must be an integer class from 0 to {last}, got {got}.",
-            last=count - 1, got=describe(target))
-    target = int(target)
+    target = check_integer(target, "target", minimum=0, maximum=count - 1)
     probs = softmax(z)
     onehot = np.zeros(count)
     onehot[target] = 1.0
