@@ -959,7 +959,7 @@ def test_the_kernel_helper_needs_only_numpy_and_the_standard_library():
     source = Path(sys.modules["mlp_course.grader.kernel_helper"].__file__).read_text(encoding="utf-8")
     imported = set(re.findall(r"^\s*(?:import|from)\s+([\w.]+)", source, flags=re.MULTILINE))
     assert imported <= {"__future__", "json", "os", "re", "numpy", "inspect", "types", "warnings",
-                        "builtins"}
+                        "builtins", "io", "stat"}
 
 
 # ---------------------------------------------------------------------------
@@ -1232,3 +1232,38 @@ def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Pat
         assert record["points"] == (4 if solved_one else 0), record
     assert main(["--verify", str(out), "--lang", "en"]) == 0
     assert list(scratch.iterdir()) == []
+
+
+def test_the_gradebook_is_valid_after_every_notebook_and_cleans_up_after_a_kill(tmp_path, capsys):
+    """Kernel-free: records added one by one; a half-written file left by SIGKILL is
+    reported by --verify and removed by the next run."""
+    from mlp_course.grader.report import Gradebook
+
+    out = tmp_path / "out"
+    paths = [tmp_path / f"{name}.ipynb" for name in ("ann", "ben")]
+    for path in paths:
+        path.write_text("")
+    results = []
+    for path in paths:
+        result = SubmissionResult(Submission(path.stem, path), lesson="01_softmax")
+        result.outcomes = [no_cell(get_exercise(name)) for name in EXERCISES]
+        results.append(result)
+    book = Gradebook(out, "en", 3, {"lesson": "01_softmax"}, [str(p) for p in paths])
+    book.add(results[1])
+    assert main(["--verify", str(out), "--lang", "en"]) == 3
+    assert "partial: 1 submissions are not graded yet" in capsys.readouterr().out
+    (out / ".gradebook-writing-99-gradebook.json").write_text("{")
+    assert main(["--verify", str(out), "--lang", "en"]) == 1
+    assert "half-written" in capsys.readouterr().err
+    book = Gradebook(out, "en", 3, {"lesson": "01_softmax"}, [str(p) for p in paths],
+                     json.loads((out / "gradebook.json").read_text(encoding="utf-8")))
+    assert not (out / ".gradebook-writing-99-gradebook.json").exists()
+    assert book.done() == {str(paths[1])}
+    book.add(results[0])
+    book.finish()
+    assert main(["--verify", str(out), "--lang", "en"]) == 0
+    document = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))
+    # rows in the order of the batch, whatever order the notebooks finished in
+    assert [r["student"] for r in document["submissions"]] == ["ann", "ben"]
+    assert document["complete"] is True
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["ann.md", "ben.md"]
