@@ -1,14 +1,22 @@
-"""Collect the course notebooks with nbval in one pytest run.
+"""Collect the course notebooks with nbval in one pytest run, and share the work
+well between parallel workers.
 
 Source notebooks (``solutions/``) run with their saved outputs compared;
 generated student notebooks (``lessons/``) run in lax mode: every cell must
 execute without an unhandled error, outputs are not compared. Selecting
 ``--nbval`` / ``--nbval-lax`` on the command line keeps nbval's own behaviour.
+
+With ``-n N --dist loadfile`` (the project's default) every file still runs
+on one worker — a notebook's cells share one kernel, a module's fixtures are
+set up once — but the browser tests are split by interface language (each half
+starts its own JupyterLab), and the files that start servers, browsers and
+kernels are handed out first, so no long file is left to run alone at the end.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +50,44 @@ def pytest_collect_file(file_path, parent):
     collector = IPyNbFile.from_parent(parent, path=file_path)
     collector.compare_outputs = relative[0] == "solutions"
     return collector
+
+
+def _cost_class(item) -> int:
+    """0 for the tests that start a browser, 1 for other servers, 2 for notebooks
+    (a kernel each), 3 for the rest: the order the files are handed out in."""
+    if item.get_closest_marker("browser"):
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    if item.nodeid.split("::")[0].endswith(".ipynb"):
+        return 2
+    return 3
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    if getattr(config.option, "numprocesses", None) and config.getvalue("dist") == "loadfile":
+        # a stable sort: each file's tests keep their order
+        items.sort(key=_cost_class)
+
+
+_LANGUAGE_PARAMETER = re.compile(r"\[(?:.*-)?(en|zh)(?:-.*)?\]$")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that a browser test file is split by language."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            language = _LANGUAGE_PARAMETER.search(nodeid)
+            if language and "browser" in Path(scope).stem:
+                return f"{scope}[{language.group(1)}]"
+            return scope
+
+    # hand the files out in the order above, not by their number of tests
+    config.option.loadscopereorder = False
+    return Scheduling(config, log)

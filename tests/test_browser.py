@@ -73,7 +73,9 @@ class Lab:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.port={self.port}", f"--IdentityProvider.token={self.token}",
-             "--ServerApp.port_retries=0", *server_options(root)],
+             "--ServerApp.port_retries=0",
+             # window.jupyterapp: the tests read the notebook's session and kernel state
+             "--LabApp.expose_app_in_browser=True", *server_options(root)],
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -110,6 +112,10 @@ class Lab:
             call("DELETE", f"/api/sessions/{session['id']}")
 
     def stop(self):
+        try:
+            self.shut_down_kernels()  # JupyterLab then stops at once, with no kernel to wait for
+        except OSError:
+            pass
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -173,20 +179,22 @@ def open_notebook(page: Page, lab: Lab, path: str):
     wait_for_notebook(page)
 
 
+# The notebook's session is ready and its kernel connected and idle. This is the
+# state JupyterLab itself needs before it runs a cell: with no kernel yet, Run All
+# clears the cells and runs nothing. The toolbar's execution indicator cannot tell:
+# it reads "idle" from the moment the page is drawn, before any kernel exists.
+KERNEL_READY = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const context = panel && panel.sessionContext;
+    const kernel = context && context.session && context.session.kernel;
+    return Boolean(context && context.isReady && !context.hasNoKernel && kernel
+                   && kernel.connectionStatus === 'connected' && kernel.status === 'idle');
+}"""
+
+
 def wait_for_notebook(page: Page):
     page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    # wait until the kernel reports idle, so Run All is not sent to one still starting
-    page.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                state="attached", timeout=60_000)
-
-
-def accept_kernel_dialog(page: Page):
-    """JupyterLab sometimes asks which kernel to start; a learner takes the default."""
-    dialog = page.page.locator(".jp-Dialog .jp-mod-accept")
-    if dialog.count() and dialog.first.is_visible():
-        dialog.first.click()
-        page.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                    state="attached", timeout=60_000)
+    page.page.wait_for_function(KERNEL_READY, timeout=60_000)
 
 
 def run_all(page: Page, timeout_s: float = 120):
@@ -194,19 +202,8 @@ def run_all(page: Page, timeout_s: float = 120):
     position and command, so it works in both interface languages); then wait
     until every code cell has run."""
     try:
-        for attempt in range(3):
-            accept_kernel_dialog(page)
-            page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
-            page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
-            # a kernel that is still connecting silently drops the request: ask again
-            try:
-                page.page.wait_for_function(
-                    """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-                        .some(p => p.textContent.trim() !== '[ ]:')""", timeout=20_000)
-                break
-            except Exception:
-                if attempt == 2:
-                    raise
+        page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
+        page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
         wait_until_all_cells_ran(page, timeout_s)
     except Exception:
         page.screenshot("-timeout")
@@ -214,12 +211,23 @@ def run_all(page: Page, timeout_s: float = 120):
 
 
 def wait_until_all_cells_ran(page: Page, timeout_s: float):
-    page.page.wait_for_function(
+    """Wait until every code cell shows an execution count, or Run All stopped at an
+    error (then the test fails with the error instead of waiting for the timeout)."""
+    handle = page.page.wait_for_function(
         """() => {
             const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
                 .map(p => p.textContent.trim());
-            return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+            if (prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t))) return 'done';
+            const panel = window.jupyterapp.shell.currentWidget;
+            const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+            const stopped = document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+            if (stopped && kernel && kernel.status === 'idle' && !prompts.includes('[*]:')) return 'error';
+            return false;
         }""", timeout=timeout_s * 1000)
+    if handle.json_value() == "error":
+        ran = page.page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        raise AssertionError(f"Run All stopped: {sum(t.strip() != '[ ]:' for t in ran)} of "
+                             f"{len(ran)} cells ran; errors: {tracebacks(page)}")
 
 
 def tracebacks(page: Page) -> list[str]:
@@ -282,21 +290,12 @@ def type_in_the_glossary(page: Page):
 
 
 def on_a_fresh_page(browser, name: str, steps):
-    """Run ``steps(page)`` on a new page; once more on another new page (and kernel)
-    if the first try fails. On a busy machine JupyterLab's page sometimes loses the
-    race with its kernel's start-up and never runs a cell; a learner reloads. Every
-    assertion still has to hold on the try that counts."""
-    for attempt in (1, 2):
-        page = Page(browser, name)
-        try:
-            steps(page)
-            return
-        except Exception:
-            if attempt == 2:
-                raise
-            page.screenshot("-first-try")
-        finally:
-            page.close()
+    """Run ``steps(page)`` on a new page (browser context), closed afterwards."""
+    page = Page(browser, name)
+    try:
+        steps(page)
+    finally:
+        page.close()
 
 
 def test_softmax_lesson_runs_and_its_sliders_move_the_bars(browser, lab):
