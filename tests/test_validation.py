@@ -261,9 +261,23 @@ INTEGER_SITES = {
     "lesson07.train_epoch(batch_size)": (
         lambda v: lesson07.train_epoch(PARAMS, X4, Y4, 0.1, v, np.random.default_rng(0)),
         "batch_size"),
+    "lesson07.fit_early_stopping(max_epochs)": (
+        lambda v: lesson07.fit_early_stopping(PARAMS, X4, Y4, X4, Y4, 0.1, 2, v, 1,
+                                              np.random.default_rng(0)), "max_epochs"),
+    "lesson07.fit_early_stopping(patience)": (
+        lambda v: lesson07.fit_early_stopping(PARAMS, X4, Y4, X4, Y4, 0.1, 2, 3, v,
+                                              np.random.default_rng(0)), "patience"),
+    "training_view(hidden)": (lambda v: _training_widgets().training_view(hidden=v), "hidden"),
+    "training_view(epochs)": (lambda v: _training_widgets().training_view(epochs=v), "epochs"),
+    "training_progress(epochs)": (lambda v: _training_widgets().training_progress(v), "epochs"),
     "backprop_view(step)": (lambda v: _widgets().backprop_view(v), "step"),
     "gradient_view(target)": (lambda v: _widgets().gradient_view([1.0, 2.0], v), "target"),
 }
+
+
+def _training_widgets():
+    from mlp_course.course.widgets import training
+    return training
 
 
 def _widgets():
@@ -276,7 +290,10 @@ NEGATIVE_IS_WRONG = {"MLP(seed)", "MLP(sizes)", "MLP.fit(epochs)", "MLP.fit(batc
                      "MLP.fit(seed)", "make_spiral(seed)", "make_spiral(n_per_class)",
                      "make_blobs(num_classes)", "train_test_split(seed)",
                      "one_hot(num_classes)", "lesson07.train_epoch(batch_size)",
-                     "backprop_view(step)", "gradient_view(target)"}
+                     "backprop_view(step)", "gradient_view(target)",
+                     "lesson07.fit_early_stopping(max_epochs)",
+                     "lesson07.fit_early_stopping(patience)", "training_view(hidden)",
+                     "training_view(epochs)", "training_progress(epochs)"}
 # (an axis's range depends on the array: its message names the array's dimensions)
 
 

@@ -686,12 +686,8 @@ def fit_early_stopping(params, X_train, y_train, X_val, y_val, lr, batch_size, m
     """
     params, X_train, y_train = _check_model(params, X_train, y_train)
     _, X_val, y_val = _check_model(params, X_val, y_val)
-    for name, value in (("max_epochs", max_epochs), ("patience", patience)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                or value < 1:
-            raise CourseValueError(
-                zh="参数 {name} 应为正整数，收到的是 {got!r}。",
-                en="{name} must be a positive integer, got {got!r}.", name=name, got=value)
+    max_epochs = check_integer(max_epochs, "max_epochs", minimum=1)
+    patience = check_integer(patience, "patience", minimum=1)
     best_loss, best_epoch, best_params = np.inf, 0, params
     val_losses: list[float] = []
     for epoch in range(1, int(max_epochs) + 1):

@@ -191,15 +191,11 @@ def training_view(hidden: int = 32, lr: float = 0.5, epochs: int = 100, data: st
         ``final_loss`` and ``final_accuracy`` (the last points of the curves),
         ``diverged`` (bool: the loss became nan or inf), and the settings.
     """
-    from ...nn.validation import check_positive_number
+    from ...nn.validation import check_integer, check_positive_number
 
     lr = check_positive_number(lr, "lr")
-    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 1:
-        raise CourseValueError(zh="参数 hidden 应为正整数，收到的是 {got!r}。",
-                               en="hidden must be a positive integer, got {got!r}.", got=hidden)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise CourseValueError(zh="参数 epochs 应为正整数，收到的是 {got!r}。",
-                               en="epochs must be a positive integer, got {got!r}.", got=epochs)
+    hidden = check_integer(hidden, "hidden", minimum=1)
+    epochs = check_integer(epochs, "epochs", minimum=1)
     _check_choice(data, "data", DATASETS)
     return dict(_trained(int(hidden), float(lr), int(epochs), data, int(seed), int(batch_size),
                          int(steps)))
@@ -408,9 +404,9 @@ def training_progress(epochs: int, description: str | None = None):
     """
     import ipywidgets as widgets
 
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise CourseValueError(zh="参数 epochs 应为正整数，收到的是 {got!r}。",
-                               en="epochs must be a positive integer, got {got!r}.", got=epochs)
+    from ...nn.validation import check_integer
+
+    epochs = check_integer(epochs, "epochs", minimum=1)
     bar = widgets.IntProgress(value=0, min=0, max=int(epochs),
                               description=description or text(zh="训练中", en="training"),
                               style={"description_width": "initial"})
