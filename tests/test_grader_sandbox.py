@@ -712,3 +712,36 @@ def test_a_library_object_reached_by_another_name_is_judged_by_its_own(exercise,
                    "referenced": [reached]}
     used = _shortcuts(description, get_exercise(exercise), {})
     assert used == ([verdict] if verdict else [])
+
+
+# ---------------------------------------------------------------------------
+# What a kernel leaves where the grader reads: never followed, never waited on
+
+def test_the_grader_reads_only_regular_files_a_kernel_wrote(tmp_path):
+    import numpy as np
+
+    from mlp_course.grader.kernel_helper import ExchangeError, decode, encode, read_json
+
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"output": 1}')
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "link.json").symlink_to(secret)
+    (folder / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.json")
+    (folder / "big.json").write_text("[" + "0," * 3_000_000 + "0]")
+    for name in ("link.json", "zero.json", "pipe.json", "big.json", "missing.json"):
+        started = time.monotonic()
+        with pytest.raises(ExchangeError):
+            read_json(str(folder / name))
+        assert time.monotonic() - started < 5, name
+    tree = encode(np.arange(3.0), str(folder), prefix="o")
+    assert decode(tree, str(folder)).tolist() == [0.0, 1.0, 2.0]
+    (folder / "o0.npy").unlink()
+    (folder / "o0.npy").symlink_to("/dev/zero")
+    with pytest.raises(ExchangeError):
+        decode(tree, str(folder))
+    (folder / "o0.npy").unlink()
+    os.mkfifo(folder / "o0.npy")
+    with pytest.raises(ExchangeError):
+        decode(tree, str(folder))

@@ -151,16 +151,12 @@ def decode(tree, folder: str, max_bytes: int = 256 * 1024 * 1024):
     def load(name) -> "np.ndarray":
         if not isinstance(name, str) or not _FILE_NAME.match(name):
             raise ExchangeError(f"bad file name {name!r}")
-        path = os.path.join(folder, name)
+        import io
+
+        data = read_bytes(os.path.join(folder, name), budget[0], what=name)
+        budget[0] -= len(data)
         try:
-            size = os.path.getsize(path)
-        except OSError:
-            raise ExchangeError(f"missing file {name}") from None
-        budget[0] -= size
-        if budget[0] < 0:
-            raise ExchangeError("output too large")
-        try:
-            array = np.load(path, allow_pickle=False)
+            array = np.load(io.BytesIO(data), allow_pickle=False)
         except Exception as error:
             raise ExchangeError(f"unreadable array {name}: {type(error).__name__}") from None
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
@@ -218,16 +214,45 @@ def decode(tree, folder: str, max_bytes: int = 256 * 1024 * 1024):
     return walk(tree, 0)
 
 
+def read_bytes(path: str, max_bytes: int, what: str = "result") -> bytes:
+    """A regular file's bytes, at most ``max_bytes``: never through a symbolic link, and
+    never a pipe or a device (a kernel could plant either where the grader reads)."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise ExchangeError(f"no readable {what} ({type(error).__name__})") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ExchangeError(f"{what} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ExchangeError(f"{what} too large")
+        chunks, left = [], max_bytes + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_bytes:
+            raise ExchangeError(f"{what} too large")
+        return data
+    except OSError as error:
+        raise ExchangeError(f"no readable {what} ({type(error).__name__})") from None
+    finally:
+        os.close(descriptor)
+
+
 def read_json(path: str, max_bytes: int = 4 * 1024 * 1024):
     """Read a small JSON file written by the kernel; :class:`ExchangeError` if unusable."""
+    data = read_bytes(path, max_bytes)
     try:
-        if os.path.getsize(path) > max_bytes:
-            raise ExchangeError("result file too large")
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except ExchangeError:
-        raise
-    except (OSError, ValueError) as error:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as error:
         raise ExchangeError(f"no readable result ({type(error).__name__})") from None
 
 
@@ -369,7 +394,7 @@ _WATCHED_BUILTINS = ("isinstance", "issubclass", "type", "callable", "getattr", 
                      "NotImplementedError")
 _HELPER_FUNCTIONS = ("capture", "call", "disarm", "encode", "decode", "read_json",
                      "_write_json", "_describe", "_source_of", "_dotted", "_library_in",
-                     "tampered")
+                     "tampered", "read_bytes")
 
 
 def seal() -> None:
@@ -437,12 +462,18 @@ def disarm(namespace, function_name: str, seconds: float) -> None:
     namespace[function_name] = never_returned
 
 
-def call(exercise_id: str, folder: str) -> None:
-    """Call the captured function on the inputs in ``folder``; write what came out."""
+def call(exercise_id: str, folder: str, out: str | None = None) -> None:
+    """Call the captured function on the inputs in ``folder``; write what came out to ``out``.
+
+    ``folder`` is the grader's (read-only here); ``out`` is made in the kernel's own
+    scratch folder (``folder`` itself if not given).
+    """
     import warnings
 
     import numpy as np
 
+    out = out or folder
+    os.makedirs(out, exist_ok=True)
     spec = read_json(os.path.join(folder, INPUTS))
     args = decode(spec["args"], folder)
     kwargs = decode(spec["kwargs"], folder)
@@ -459,12 +490,12 @@ def call(exercise_id: str, folder: str) -> None:
                             "not_implemented": isinstance(error, NotImplementedError)}
     else:
         try:
-            result["output"] = encode(got, folder, prefix="o")
+            result["output"] = encode(got, out, prefix="o")
         except BaseException as error:  # e.g. a disk or memory limit while saving
             result["raised"] = {"type": type(error).__name__, "message": str(error)[:500],
                                 "not_implemented": False, "while_saving": True}
     try:
-        result["args_after"] = encode(args, folder, prefix="m")
+        result["args_after"] = encode(args, out, prefix="m")
     except BaseException:
         result["args_after"] = None
-    _write_json(os.path.join(folder, RESULT), result)
+    _write_json(os.path.join(out, RESULT), result)

@@ -154,6 +154,9 @@ class NotebookRun:
         self.folder = folder
         self.settings = settings
         self.sandbox = sandbox or sandbox_module.Sandbox(folder.parent, enabled=False)
+        # where the grader writes a call's inputs: read-only for the kernel, so nothing a
+        # kernel plants (a symbolic link, a pipe) is ever written through by the grader
+        self.inbox = Path(tempfile.mkdtemp(prefix="inbox-", dir=folder.parent))
         self.lesson = lesson
         # the helper's module name differs in every kernel: no cell can name it in advance
         self.helper_module = f"{HELPER_MODULE}_{secrets.token_hex(6)}"
@@ -174,7 +177,7 @@ class NotebookRun:
         sandbox.prepare_scratch(folder)
         environment = sandbox.environment(folder)
         wrap = ((lambda argv, binds: sandbox.command(argv, folder, self.lesson, environment,
-                                                     binds))
+                                                     binds, [self.inbox]))
                 if sandbox.enabled else None)
         session = kernel_module.KernelSession(
             folder, memory_mb=self.settings.memory_mb,
@@ -258,6 +261,7 @@ class NotebookRun:
         if self.session is not None:
             await self.session.stop()
             self.session = None
+        shutil.rmtree(self.inbox, ignore_errors=True)
 
 
 def _dead_status(reply: kernel_module.Reply) -> str:
@@ -360,23 +364,27 @@ def _reached(dotted: str, forbidden) -> str | None:
 async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error: str,
                 settings: Settings, result: SubmissionResult | None = None) -> Outcome:
     """Capture the exercise's function now and judge it on every case."""
-    exercise = plan.exercise
-    folder = run.folder / "exchange" / exercise.id
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    # Unpredictable names, made fresh: the kernel writes its answers under ``folder`` (in
+    # its scratch folder); the grader writes inputs only under ``inputs`` (read-only there).
+    folder = run.folder / f"exchange-{secrets.token_hex(8)}"
+    inputs = run.inbox / secrets.token_hex(8)
     try:
-        return await _capture_and_call(run, plan, aliases, cell_error, settings, result, folder)
+        return await _capture_and_call(run, plan, aliases, cell_error, settings, result,
+                                       folder, inputs)
     finally:
         # nothing of this exercise stays where a later cell could read it
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(inputs, ignore_errors=True)
 
 
 async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
                             cell_error: str, settings: Settings,
-                            result: SubmissionResult | None, folder: Path) -> Outcome:
+                            result: SubmissionResult | None, folder: Path,
+                            inputs: Path) -> Outcome:
     exercise = plan.exercise
     description_path = folder / DESCRIPTION
     reply = await run.helper(
+        f"import os as _o; _o.makedirs({str(folder)!r}, exist_ok=True); del _o\n"
         f"__import__({run.helper_module!r}).capture(globals(), {exercise.id!r}, "
         f"{exercise.function!r}, {str(description_path)!r})", settings.call_timeout)
     if reply.status == kernel_module.DEAD:
@@ -401,23 +409,25 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
     if used:
         return verdict.forbidden(exercise, meaningful(used, exercise.forbidden))
     for number, (case, expected) in enumerate(zip(plan.cases, plan.expected), start=1):
-        case_folder = folder / str(number)
-        plan.write_inputs(number - 1, case_folder)   # just before the call, for it alone
+        case_inputs, case_outputs = inputs / str(number), folder / str(number)
+        plan.write_inputs(number - 1, case_inputs)   # just before the call, for it alone
         try:
-            found = await _call(run, plan, case, expected, number, case_folder, settings)
+            found = await _call(run, plan, case, expected, number, case_inputs, case_outputs,
+                                settings)
         finally:
-            shutil.rmtree(case_folder, ignore_errors=True)
+            shutil.rmtree(case_inputs, ignore_errors=True)
+            shutil.rmtree(case_outputs, ignore_errors=True)
         if found is not None:
             return found
     return verdict.passed(exercise, len(plan.cases))
 
 
 async def _call(run: NotebookRun, plan: ExercisePlan, case: Case, expected, number: int,
-                case_folder: Path, settings: Settings) -> Outcome | None:
+                case_inputs: Path, case_folder: Path, settings: Settings) -> Outcome | None:
     exercise = plan.exercise
     reply = await run.helper(
-        f"__import__({run.helper_module!r}).call({exercise.id!r}, {str(case_folder)!r})",
-        settings.call_timeout)
+        f"__import__({run.helper_module!r}).call({exercise.id!r}, {str(case_inputs)!r}, "
+        f"{str(case_folder)!r})", settings.call_timeout)
     if reply.status == kernel_module.TIMEOUT or (
             reply.status == kernel_module.DEAD and reply.reason == "timeout"):
         limit = run.last_limit

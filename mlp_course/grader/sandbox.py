@@ -240,10 +240,12 @@ class Sandbox:
     # -- the command ------------------------------------------------------
 
     def command(self, argv: list[str], scratch: Path, lesson: str | None,
-                env: dict[str, str], writable: list[Path] = ()) -> list[str]:
+                env: dict[str, str], writable: list[Path] = (),
+                readonly: list[Path] = ()) -> list[str]:
         """``argv`` wrapped in bubblewrap (unchanged without the sandbox).
 
-        ``writable``: more folders of this kernel's own to bind (its sockets' folder).
+        ``writable``: more folders of this kernel's own to bind (its sockets' folder);
+        ``readonly``: folders it may only read (where the grader puts a call's inputs).
         """
         if not self.enabled:
             return list(argv)
@@ -280,6 +282,8 @@ class Sandbox:
                  "--bind", str(scratch), str(scratch)]
         for folder in writable:
             args += ["--bind", str(folder), str(folder)]
+        for folder in readonly:
+            args += ["--ro-bind", str(folder), str(folder)]
         args += ["--chdir", str(scratch), "--"]
         return args + list(argv)
 
