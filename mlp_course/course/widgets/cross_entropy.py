@@ -271,10 +271,11 @@ def cross_entropy_explorer(p=(0.6, 0.3, 0.1), q=(0.2, 0.5, 0.3), unit: str = "na
             picture.update()
             return
         box.artists = updated
-        # the legends sit over the bars, so they are drawn after them each time
+        # the left legend can sit over a bar, so it is drawn after them each time (the
+        # right one stays above the stacked bar)
         picture.draw([*updated["p_bars"], *updated["q_bars"], updated["entropy_bar"],
                       updated["kl_bar"], updated["note"], ax_sum.title,
-                      ax_bars.get_legend(), ax_sum.get_legend(),
+                      ax_bars.get_legend(),
                       *ax_bars.spines.values(), *ax_sum.spines.values()])
 
     painter = Coalescer(draw)

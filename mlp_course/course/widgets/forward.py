@@ -255,7 +255,9 @@ def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
     plane.set_xlabel("x[1]")
     plane.set_ylabel("x[2]")
     plane.set_title(_input_title(view))
-    plane.legend(loc="lower left", fontsize=8)
+    # legends under the axes, where nothing moves: a slider event leaves them be
+    plane.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8,
+                 frameon=False, handlelength=1.5, columnspacing=1.0)
 
     # Hidden layer: z1 as hollow bars, a1 = f(z1) as filled bars on top.
     units = np.arange(view["z1"].size)
@@ -271,7 +273,8 @@ def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
     hidden.set_xticks(units)
     hidden.set_xticklabels([f"h{index + 1}" for index in units])
     hidden.set_title(label(zh="隐藏层（{act}）", en="hidden layer ({act})", act=view["activation"]))
-    hidden.legend(loc="lower left", fontsize=8)
+    hidden.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8,
+                  frameon=False)
 
     # Output: the probabilities, the winning class marked.
     classes = np.arange(view["probabilities"].size)
@@ -343,9 +346,8 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         box.artists = updated
         picture.draw([
             updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
-            updated["point"], plane.title, plane.get_legend(),
+            updated["point"], plane.title,
             *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"], updated["zero"],
-            hidden.get_legend(),
             *updated["probability_bars"], *updated["probability_texts"],
             # what the bars and the regions can cover is redrawn over them
             *(spine for ax in axes for spine in ax.spines.values())])

@@ -203,10 +203,10 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
             picture.update()
             return
         box.artists = updated
-        # whatever a bar can cover (the star, the zero line, the legend) is redrawn too
+        # whatever a bar can cover (the star, the zero line) is redrawn too; the legend
+        # stays above 1, out of the bars' reach
         picture.draw([*updated["prob_bars"], *updated["grad_bars"], *updated["grad_texts"],
-                      updated["star"], updated["zero"], ax_probs.title,
-                      ax_probs.get_legend(), *ax_probs.spines.values(),
+                      updated["star"], updated["zero"], ax_probs.title, *ax_probs.spines.values(),
                       *ax_grad.spines.values()])
 
     painter = Coalescer(draw)

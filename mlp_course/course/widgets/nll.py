@@ -74,18 +74,12 @@ def nll_view(p_true: float, num_points: int = 400) -> dict:
     }
 
 
-def _tangent_label(view: dict) -> str:
-    from ..plotting import label
-
-    return label(zh="切线，斜率 −1/p = {slope:.2f}", en="tangent, slope −1/p = {slope:.2f}",
-                 slope=view["slope"])
-
-
 def _point_label(view: dict) -> str:
     from ..plotting import label
 
-    return label(zh="p = {p:.3f}\n损失 = {loss:.3f}", en="p = {p:.3f}\nloss = {loss:.3f}",
-                 p=view["p"], loss=view["loss"])
+    return label(zh="p = {p:.3f}\n损失 = {loss:.3f}\n斜率 −1/p = {slope:.2f}",
+                 en="p = {p:.3f}\nloss = {loss:.3f}\nslope −1/p = {slope:.2f}",
+                 p=view["p"], loss=view["loss"], slope=view["slope"])
 
 
 def draw_nll(ax, view: dict, artists: dict | None = None) -> dict:
@@ -95,8 +89,8 @@ def draw_nll(ax, view: dict, artists: dict | None = None) -> dict:
     ``drop``、``note``、``legend``）。
 
     With ``artists`` from an earlier call on the same ``ax``, only what depends
-    on p is moved in place: the point, its dotted drop line, the tangent, the
-    note beside the point and the tangent's slope in the legend.
+    on p is moved in place: the point, its dotted drop line, the tangent and
+    the note beside the point (p, the loss and the slope).
     """
     from ..plotting import label
 
@@ -107,14 +101,14 @@ def draw_nll(ax, view: dict, artists: dict | None = None) -> dict:
         artists["drop"].set_data([view["p"], view["p"]], [0.0, top])
         artists["note"].xy = (view["p"], top)
         artists["note"].set_text(_point_label(view))
-        artists["legend"].get_texts()[1].set_text(_tangent_label(view))
         return artists
 
     ax.clear()
     (curve,) = ax.plot(view["curve_p"], view["curve_loss"], color="#4C72B0",
                        label=label(zh="损失 −log p", en="loss −log p"))
     (tangent,) = ax.plot(view["tangent_p"], view["tangent_loss"], color="#55A868",
-                         linestyle="--", linewidth=1.5, label=_tangent_label(view))
+                         linestyle="--", linewidth=1.5,
+                         label=label(zh="切线（斜率 −1/p）", en="tangent (slope −1/p)"))
     (point,) = ax.plot([view["p"]], [view["loss"]], "o", color="#DD8452", markersize=9)
     (drop,) = ax.plot([view["p"], view["p"]], [0.0, top], color="#DD8452", linestyle=":")
     note = ax.annotate(_point_label(view), (view["p"], top), textcoords="offset points",
@@ -161,8 +155,7 @@ def nll_explorer(p_true: float = 0.7):
         if box.artists is None:
             box.artists = draw_nll(ax, box.view)
             # the frame is redrawn over the moving lines, as in a full draw
-            picture.draw([*(box.artists[name] for name in
-                            ("tangent", "point", "drop", "note", "legend")),
+            picture.draw([*(box.artists[name] for name in ("tangent", "point", "drop", "note")),
                           *ax.spines.values()])
         else:
             draw_nll(ax, box.view, box.artists)
