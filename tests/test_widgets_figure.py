@@ -114,12 +114,12 @@ def _full_drawing(box) -> np.ndarray:
     engine = figure.get_layout_engine()
     figure.set_layout_engine("none")  # keep the axes where the widget's layout put them
     try:
-        for artist in picture.dynamic:
+        for artist in (*picture.dynamic, *picture.seldom):
             artist.set_animated(False)
         picture.canvas.draw()
         return np.asarray(picture.canvas.buffer_rgba())[..., :3].copy()
     finally:
-        for artist in picture.dynamic:
+        for artist in (*picture.dynamic, *picture.seldom):
             artist.set_animated(True)
         figure.set_layout_engine(engine)
 

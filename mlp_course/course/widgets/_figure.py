@@ -65,6 +65,11 @@ class BlitImage:
     that will change on later events; use :meth:`update` after changing only
     those artists in place. The figure's layout (axes positions, limits, static
     labels) must not change between :meth:`draw` calls: the background is reused.
+
+    Artists that change only on some events (``seldom``: say, regions that
+    depend on a weight but not on the input) are drawn into a second saved
+    background; ``update(seldom_changed=False)`` starts from it and draws only
+    the ``dynamic`` artists. Seldom artists are drawn before dynamic ones.
     """
 
     def __init__(self, figure, image):
@@ -73,20 +78,24 @@ class BlitImage:
         self.figure, self.image = figure, image
         self.canvas = FigureCanvasAgg(figure)
         self.dynamic: list = []
+        self.seldom: list = []
         self._background = None
+        self._seldom_background = None
         self.full_draws = 0
         self.blits = 0
 
-    def draw(self, dynamic: Iterable = ()) -> None:
-        """Draw everything; remember the background without the ``dynamic`` artists."""
-        for artist in self.dynamic:
+    def draw(self, dynamic: Iterable = (), seldom: Iterable = ()) -> None:
+        """Draw everything; remember the background without the changing artists."""
+        for artist in (*self.dynamic, *self.seldom):
             artist.set_animated(False)  # an artist that is no longer dynamic is background
         self.dynamic = [artist for artist in dynamic if artist is not None]
-        for artist in self.dynamic:
+        self.seldom = [artist for artist in seldom if artist is not None]
+        for artist in (*self.dynamic, *self.seldom):
             artist.set_animated(True)
         self.canvas.draw()  # runs the layout engine; animated artists are left out
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.full_draws += 1
+        self._draw_seldom()
         self._draw_dynamic()
 
     def replace(self, old, new) -> None:
@@ -94,21 +103,34 @@ class BlitImage:
         self.dynamic[self.dynamic.index(old)] = new
         new.set_animated(True)
 
-    def update(self) -> None:
-        """Redraw only the dynamic artists over the saved background."""
+    def update(self, seldom_changed: bool = True) -> None:
+        """Redraw the changing artists over the saved background."""
         if self._background is None:
-            self.draw(self.dynamic)
+            self.draw(self.dynamic, self.seldom)
             return
-        self.canvas.restore_region(self._background)
         self.blits += 1
+        if seldom_changed or self._seldom_background is None:
+            self.canvas.restore_region(self._background)
+            self._draw_seldom()
+        else:
+            self.canvas.restore_region(self._seldom_background)
         self._draw_dynamic()
 
-    def _draw_dynamic(self) -> None:
-        renderer = self.canvas.get_renderer()
+    @staticmethod
+    def _draw_sorted(artists, renderer) -> None:
         # the order a full draw would use: lower zorder first
-        for artist in sorted(self.dynamic, key=lambda artist: artist.get_zorder()):
+        for artist in sorted(artists, key=lambda artist: artist.get_zorder()):
             if artist.get_visible():
                 artist.draw(renderer)
+
+    def _draw_seldom(self) -> None:
+        self._seldom_background = None
+        if self.seldom:
+            self._draw_sorted(self.seldom, self.canvas.get_renderer())
+            self._seldom_background = self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def _draw_dynamic(self) -> None:
+        self._draw_sorted(self.dynamic, self.canvas.get_renderer())
         self.image.value = _encode_png(self.canvas)
 
 

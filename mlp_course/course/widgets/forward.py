@@ -339,18 +339,23 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     plane, hidden, outputs = axes
 
     def draw():
+        weights = (box.view["activation"], float(box.view["W1"][0, 0]))
         updated = draw_forward(axes, box.view, box.artists)
         if updated is box.artists:
-            picture.update()
-            return
-        box.artists = updated
-        picture.draw([
-            updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
-            updated["point"], plane.title,
-            *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"], updated["zero"],
-            *updated["probability_bars"], *updated["probability_texts"],
-            # what the bars and the regions can cover is redrawn over them
-            *(spine for ax in axes for spine in ax.spines.values())])
+            # moving only the input leaves the regions, unit lines and arrows as they were
+            picture.update(seldom_changed=weights != box.weights)
+        else:
+            box.artists = updated
+            picture.draw(
+                seldom=[updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
+                        *plane.spines.values()],
+                dynamic=[updated["point"], plane.title,
+                         *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"],
+                         updated["zero"], *updated["probability_bars"],
+                         *updated["probability_texts"],
+                         # the frames are redrawn over the bars, as in a full draw
+                         *hidden.spines.values(), *outputs.spines.values()])
+        box.weights = weights
 
     painter = Coalescer(draw)
 
@@ -359,7 +364,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
         painter.request()
 
-    box.artists, box.painter, box.picture = None, painter, picture
+    box.artists, box.weights, box.painter, box.picture = None, None, painter, picture
     for control in (x1, x2, weight, chooser):
         control.observe(changed, names="value")
     changed()
