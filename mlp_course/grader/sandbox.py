@@ -265,6 +265,9 @@ class Sandbox:
             path = Path("/etc") / name
             if path.exists():
                 args += ["--ro-bind", str(path), str(path)]
+        # a fresh /proc, /dev and /tmp before anything is bound below them (the Python
+        # environment or the project may well live under /tmp)
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         mounted = ["/usr"]
         for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix}):
             real = os.path.realpath(prefix)
@@ -278,8 +281,7 @@ class Sandbox:
         for name, location in _hidden_locations():
             args += ["--ro-bind", str(self._placeholder(name)), str(location)]
         args += ["--ro-bind", str(self.package(lesson)), str(_package_folder())]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                 "--bind", str(scratch), str(scratch)]
+        args += ["--bind", str(scratch), str(scratch)]
         for folder in writable:
             args += ["--bind", str(folder), str(folder)]
         for folder in readonly:
