@@ -183,6 +183,8 @@ class Sandbox:
 
     def prepare(self, lessons: list[str]) -> None:
         """Build what every kernel will need before the first one starts."""
+        if not lessons:
+            return  # no notebook of a known lesson: no kernel will start
         self._fonts()
         if self.enabled:
             for lesson in lessons:
