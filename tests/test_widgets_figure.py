@@ -151,6 +151,8 @@ def _moved():
     forward.x1.value = -1.5
     forward.w11.value = 0.4
     forward.x2.value = 1.2
+    forward.w11.value = 2.9
+    forward.x1.value = 2.8  # the hidden layer's scale steps up
     yield "forward", forward, lambda b: b.children[-1]
 
 

@@ -182,10 +182,10 @@ def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
 
     在三个坐标轴上画出：输入平面、隐藏层、输出概率。
 
-    With ``artists`` from an earlier call on the same axes, the same activation
-    and the same scale of the hidden layer, everything that depends on the input and the weights is
-    updated in place (regions, unit lines and arrows, the point, bars, numbers)
-    instead of drawn again.
+    With ``artists`` from an earlier call on the same axes and the same
+    activation, everything that depends on the input and the weights is
+    updated in place (regions, unit lines and arrows, the point, bars, numbers,
+    the hidden layer's scale) instead of drawn again.
 
     Returns
     -------
@@ -204,8 +204,7 @@ def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
     plane, hidden, output = axes
     limit = _hidden_limit(view["z1"])
     geometry = [_unit_geometry(w_a, w_b, bias) for (w_a, w_b), bias in zip(view["W1"], view["b1"])]
-    if (artists is not None and artists["activation"] == view["activation"]
-            and artists["limit"] == limit):
+    if artists is not None and artists["activation"] == view["activation"]:
         artists["regions"].set_data(decision_regions(view))
         for line, arrow, (points, ends) in zip(artists["unit_lines"], artists["unit_arrows"],
                                                geometry):
@@ -214,6 +213,9 @@ def draw_forward(axes, view: dict, artists: dict | None = None) -> dict:
             if ends is not None:
                 arrow.xy, arrow.xyann = ends
         artists["point"].set_data([view["x"][0]], [view["x"][1]])
+        if artists["limit"] != limit:
+            hidden.set_ylim(-limit, limit)
+            artists["limit"] = limit
         plane.set_title(_input_title(view))
         for bars, values in ((artists["z1_bars"], view["z1"]), (artists["a1_bars"], view["a1"])):
             for bar, value in zip(bars, values):
@@ -339,23 +341,26 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     plane, hidden, outputs = axes
 
     def draw():
-        weights = (box.view["activation"], float(box.view["W1"][0, 0]))
         updated = draw_forward(axes, box.view, box.artists)
+        # the regions, unit lines and arrows follow the weights, the hidden layer's
+        # axis its scale: moving the input seldom changes either
+        seldom = (box.view["activation"], float(box.view["W1"][0, 0]), updated["limit"])
         if updated is box.artists:
-            # moving only the input leaves the regions, unit lines and arrows as they were
-            picture.update(seldom_changed=weights != box.weights)
+            picture.update(seldom_changed=seldom != box.seldom)
         else:
             box.artists = updated
             picture.draw(
                 seldom=[updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
-                        *plane.spines.values()],
+                        hidden.yaxis],
                 dynamic=[updated["point"], plane.title,
                          *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"],
                          updated["zero"], *updated["probability_bars"],
                          *updated["probability_texts"],
-                         # the frames are redrawn over the bars, as in a full draw
-                         *hidden.spines.values(), *outputs.spines.values()])
-        box.weights = weights
+                         # the frames are redrawn over the bars and the point, as in a
+                         # full draw
+                         *plane.spines.values(), *hidden.spines.values(),
+                         *outputs.spines.values()])
+        box.seldom = seldom
 
     painter = Coalescer(draw)
 
@@ -364,7 +369,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
         painter.request()
 
-    box.artists, box.weights, box.painter, box.picture = None, None, painter, picture
+    box.artists, box.seldom, box.painter, box.picture = None, None, painter, picture
     for control in (x1, x2, weight, chooser):
         control.observe(changed, names="value")
     changed()
