@@ -745,3 +745,19 @@ def test_the_grader_reads_only_regular_files_a_kernel_wrote(tmp_path):
     os.mkfifo(folder / "o0.npy")
     with pytest.raises(ExchangeError):
         decode(tree, str(folder))
+
+
+@pytest.mark.parametrize("used, shown", [
+    (["torch", "torch.from_numpy", "torch.nn.functional", "torch.nn.functional.softmax"],
+     ["torch.nn.functional.softmax"]),
+    (["torch.nn.functional.torch.from_numpy"], ["torch.from_numpy"]),
+    (["torch._C._VariableFunctions.softmax", "torch.from_numpy"], ["torch.softmax"]),
+    (["mlp_course.nn.probability", "mlp_course.nn.probability.log_softmax"],
+     ["mlp_course.nn.probability.log_softmax"]),
+    (["eval"], ["eval"]),
+])
+def test_forbidden_shortcut_messages_name_only_the_shortcuts(used, shown):
+    from mlp_course.course.exercises import get_exercise
+    from mlp_course.grader.runner import meaningful
+
+    assert meaningful(used, get_exercise("softmax").forbidden) == shown

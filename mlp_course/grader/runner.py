@@ -291,8 +291,9 @@ def meaningful(used: list[str], forbidden) -> list[str]:
     """The forbidden names worth showing a student: the shortcuts themselves.
 
     ``torch`` is dropped when ``torch.softmax`` is named, a name reached through a
-    module attribute (``torch.nn.functional.torch.from_numpy``) is cut to the part a
-    reader would write (``torch.from_numpy``), and conversions such as
+    module attribute (``torch.nn.functional.torch.from_numpy``) or a private module
+    (``torch._C._VariableFunctions.softmax``) is cut to the part a reader would write
+    (``torch.from_numpy``, ``torch.softmax``), and conversions such as
     ``torch.from_numpy`` are left out when a real shortcut is named.
     """
     roots = {name.split(".")[0] for name in forbidden}
@@ -303,6 +304,9 @@ def meaningful(used: list[str], forbidden) -> list[str]:
             if parts[index] in roots:
                 parts = parts[index:]
                 break
+        # private modules in between (torch._C._VariableFunctions.softmax): torch.softmax
+        parts = [part for number, part in enumerate(parts)
+                 if number in (0, len(parts) - 1) or not part.startswith("_")]
         names.add(".".join(parts))
     names = {name for name in names
              if not any(other != name and other.startswith(name + ".") for other in names)}
