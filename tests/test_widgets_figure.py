@@ -20,6 +20,7 @@ from mlp_course.course.widgets.forward import forward_explorer
 from mlp_course.course.widgets.gradient import gradient_explorer
 from mlp_course.course.widgets.nll import nll_explorer
 from mlp_course.course.widgets.softmax import softmax_explorer
+from mlp_course.course.widgets.training import training_explorer
 
 
 class FakeLoop:
@@ -154,6 +155,12 @@ def _moved():
     forward.w11.value = 2.9
     forward.x1.value = 2.8  # the hidden layer's scale steps up
     yield "forward", forward, lambda b: b.children[-1]
+
+    training = training_explorer(hidden=8, lr=0.5, epochs=30)
+    training.epochs.value = 40
+    training.epochs.value = 120  # the epoch axis steps from 50 to 200
+    training.lr.value = 0.1
+    yield "training", training, lambda b: b.image
 
 
 @pytest.mark.parametrize("name, moved, image", list(_moved()),

@@ -97,7 +97,8 @@ def _regions(ax, grid: dict, y):
     num_classes = _num_classes(grid, y)
     return ax.contourf(grid["xx"], grid["yy"], grid["classes"],
                        levels=np.arange(num_classes + 1) - 0.5,
-                       cmap=ListedColormap(CLASS_COLOURS[:num_classes]), alpha=0.3)
+                       cmap=ListedColormap(CLASS_COLOURS[:num_classes]), alpha=0.3,
+                       zorder=0.5)  # under the points, also when drawn anew after them
 
 
 def draw_decision_boundary(ax, grid: dict, X, y, title: str | None = None):
@@ -236,6 +237,31 @@ def _boundary_title(view: dict) -> str:
                  H=view["hidden"], lr=view["lr"], epochs=view["epochs"])
 
 
+def _step_up(value: float, steps) -> float:
+    """The first of ``steps`` that is at least ``value`` (or ``value`` past the last)."""
+    return next((step for step in steps if step >= value), value)
+
+
+def _curve_limits(view: dict) -> tuple[float, float]:
+    """The right end of the curves' epoch axis and the top of the loss axis.
+
+    A few fixed steps, not the exact values: moving a slider seldom changes
+    either, and runs of nearby settings are drawn on the same scales."""
+    finite = view["loss"][np.isfinite(view["loss"])]
+    highest = float(finite.max()) if finite.size else 1.0
+    return (_step_up(view["epochs"], (50, 100, 200, 300)),
+            _step_up(1.05 * highest, (1.2, 2.5, 5.0, 10.0, 20.0, 50.0)))
+
+
+def _set_curve_limits(ax_loss, ax_accuracy, view: dict) -> tuple[float, float]:
+    right, top = _curve_limits(view)
+    for ax in (ax_loss, ax_accuracy):
+        ax.set_xlim(0, right)
+    ax_loss.set_ylim(0, top)
+    ax_accuracy.set_ylim(0, 1.02)
+    return right, top
+
+
 def _curve_titles(ax_loss, ax_accuracy, view: dict) -> None:
     from ..plotting import label
 
@@ -253,12 +279,13 @@ def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
     """Draw a view: decision boundary, loss curve, accuracy curve on three axes.
 
     在三个坐标轴上画出：决策边界、损失曲线、准确率曲线。Returns the artists
-    (``regions``, ``points``, ``loss_line``, ``accuracy_line``) and the ``data``
-    set drawn.
+    (``regions``, ``points``, ``loss_line``, ``accuracy_line``), the ``data``
+    set drawn and the curves' ``limits`` (epoch axis end, loss axis top).
 
     With ``artists`` from an earlier call on the same axes and the same data
     set, the regions are replaced and the curves, their scales and the titles
-    updated in place; the points and the labels stay.
+    updated in place; the points and the labels stay. The curves' axes end at
+    a few fixed steps (epochs 50, 100, 200, 300; loss 1.2, 2.5, 5, …).
     """
     from ..plotting import label
 
@@ -271,10 +298,7 @@ def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
         ax_boundary.set_title(_boundary_title(view))
         artists["loss_line"].set_data(epochs, loss)
         artists["accuracy_line"].set_data(epochs, view["accuracy"])
-        for ax in (ax_loss, ax_accuracy):
-            ax.relim()
-            ax.autoscale_view()
-        ax_accuracy.set_ylim(0, 1.02)
+        artists["limits"] = _set_curve_limits(ax_loss, ax_accuracy, view)
         _curve_titles(ax_loss, ax_accuracy, view)
         return artists
 
@@ -287,12 +311,12 @@ def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
     ax_loss.set_xlabel(label(zh="轮（epoch）", en="epoch"))
     ax_loss.set_ylabel(label(zh="交叉熵损失", en="cross-entropy loss"))
     accuracy_line = ax_accuracy.plot(epochs, view["accuracy"], color="#55A868")[0]
-    ax_accuracy.set_ylim(0, 1.02)
+    limits = _set_curve_limits(ax_loss, ax_accuracy, view)
     ax_accuracy.set_xlabel(label(zh="轮（epoch）", en="epoch"))
     ax_accuracy.set_ylabel(label(zh="准确率", en="accuracy"))
     _curve_titles(ax_loss, ax_accuracy, view)
     return {"regions": regions, "points": points, "loss_line": loss_line,
-            "accuracy_line": accuracy_line, "data": view["data"]}
+            "accuracy_line": accuracy_line, "data": view["data"], "limits": limits}
 
 
 def _summary(view: dict) -> str:
@@ -361,19 +385,23 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
         view = box.view
         key = (view["hidden"], view["lr"], view["epochs"], view["data"])
         old_regions = None if box.artists is None else box.artists["regions"]
+        old_limits = None if box.artists is None else box.artists["limits"]
         updated = draw_training(axes, view, box.artists)
         if updated is not box.artists:
             box.artists = updated
-            picture.draw([updated["regions"], updated["points"], ax_boundary.title,
-                          updated["loss_line"], ax_loss.xaxis, ax_loss.yaxis, ax_loss.title,
-                          updated["accuracy_line"], ax_accuracy.xaxis, ax_accuracy.title,
-                          *(spine for ax in axes for spine in ax.spines.values())])
+            picture.draw(
+                # the curves' axes change only when a scale steps to its next value
+                seldom=[ax_loss.xaxis, ax_loss.yaxis, ax_accuracy.xaxis],
+                dynamic=[updated["regions"], updated["points"], ax_boundary.title,
+                         updated["loss_line"], ax_loss.title, updated["accuracy_line"],
+                         ax_accuracy.title,
+                         *(spine for ax in axes for spine in ax.spines.values())])
         else:
             picture.replace(old_regions, updated["regions"])  # contours are made anew
             if key in pictures:
                 image.value = pictures[key]
                 return
-            picture.update()
+            picture.update(seldom_changed=updated["limits"] != old_limits)
         pictures[key] = image.value
 
     painter = Coalescer(draw)
