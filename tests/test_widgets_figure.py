@@ -168,3 +168,21 @@ def _moved():
 def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(name, moved, image):
     assert moved.picture.blits > 0, f"{name}: the moves were not drawn in place"
     np.testing.assert_array_equal(_pixels(image(moved).value), _full_drawing(moved))
+
+
+def test_the_widget_benchmark_runs_and_prints_both_tables():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_widgets.py"
+    result = subprocess.run([sys.executable, str(script), "--events", "4", "--lang", "en",
+                             "--only", "gradient_explorer"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("gradient_explorer") and "event/full" not in line
+               for line in lines), result.stdout
+    assert "median ms" in result.stdout and "latest shown" in result.stdout
+    drag = [line for line in lines if line.startswith("gradient_explorer")][-1]
+    assert drag.split()[-1] == "True", drag
