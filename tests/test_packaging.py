@@ -161,22 +161,24 @@ def test_every_lesson_starts_with_the_install_cell_in_its_language(lang):
 
 
 class _Recorder:
-    def __init__(self):
+    def __init__(self, returncode: int = 0):
         self.calls = []
+        self.returncode = returncode
 
     def __call__(self, command, check=False, **kwargs):
         self.calls.append(command)
-        return subprocess.CompletedProcess(command, 0)
+        return subprocess.CompletedProcess(command, self.returncode)
 
 
-def _run_install_cell(monkeypatch, cwd: Path, present: set[str]) -> list:
-    recorder = _Recorder()
+def _run_install_cell(monkeypatch, cwd: Path, present: set[str], returncode: int = 0,
+                      lang: str = "en") -> list:
+    recorder = _Recorder(returncode)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(subprocess, "run", recorder)
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: real_find_spec(name, *a) if name in present else None)
     monkeypatch.chdir(cwd)
-    exec(compile(notebooks.install_source("en"), "<install cell>", "exec"), {})
+    exec(compile(notebooks.install_source(lang), "<install cell>", "exec"), {})
     return recorder.calls
 
 
@@ -243,3 +245,20 @@ def test_a_releases_language_is_the_default_and_a_choice_still_wins(monkeypatch,
     monkeypatch.setattr(i18n, "_language", None)
     settings.write_text("not json")
     assert i18n.get_language() == "zh"
+
+
+def test_the_install_source_can_be_set_by_the_teacher(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLP_COURSE_SOURCE", "git+https://example.edu/course.git@v2")
+    calls = _run_install_cell(monkeypatch, tmp_path, {"torch", "matplotlib", "ipywidgets"})
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet",
+                      "mlp-course @ git+https://example.edu/course.git@v2"]]
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "没能安装课程包"), ("en", "Could not install")])
+def test_a_failed_install_says_what_to_do_in_the_lessons_language(monkeypatch, tmp_path, lang, words):
+    monkeypatch.delenv("MLP_COURSE_SOURCE", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        _run_install_cell(monkeypatch, tmp_path, {"torch"}, returncode=1, lang=lang)
+    said = str(stopped.value)
+    assert words in said and "MLP_COURSE_SOURCE" in said
+    assert f"mlp-course[course] @ {syllabus.PACKAGE_SOURCE}" in said

@@ -58,6 +58,16 @@ INSTALL_COMMENT = {
 }
 
 
+# What the install cell says when pip could not install the package: the learner's way out.
+INSTALL_FAILED = {
+    "zh": ("没能安装课程包（来源：{source}）。请把课程文件夹（发布包解压后的文件夹）上传到这里并在其中打开课程，"
+           "或者先设置环境变量 MLP_COURSE_SOURCE 为老师给出的安装地址，再运行这个单元格。"),
+    "en": ("Could not install the course's package (from {source}). Upload the course folder (the "
+           "unpacked release) and open the lesson inside it, or set the environment variable "
+           "MLP_COURSE_SOURCE to the address your teacher gives, then run this cell again."),
+}
+
+
 def _nbformat():
     import nbformat  # imported here: the numeric core must not need it
 
@@ -231,8 +241,11 @@ def install_source(lang: str) -> str:
         '              if (p / "pyproject.toml").exists() and (p / "mlp_course" / "__init__.py").exists()]',
         '    _libraries = ("torch", "matplotlib", "ipywidgets")',
         '    _extras = "" if all(importlib.util.find_spec(m) for m in _libraries) else "[course]"',
-        f'    _source = str(_local[0]) + _extras if _local else "{PACKAGE_NAME}" + _extras + " @ {PACKAGE_SOURCE}"',
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", _source], check=True)',
+        "    import os",
+        f'    _remote = os.environ.get("MLP_COURSE_SOURCE") or "{PACKAGE_SOURCE}"',
+        f'    _source = str(_local[0]) + _extras if _local else "{PACKAGE_NAME}" + _extras + " @ " + _remote',
+        '    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", _source]).returncode:',
+        f'        raise SystemExit({INSTALL_FAILED[lang]!r}.format(source=_source))',
         "    importlib.invalidate_caches()",
     ]
     return "\n".join(lines)
