@@ -43,6 +43,9 @@ from mlp_course.grader.submissions import (Submission, find_submissions, import_
 from mlp_course.grader.verdict import judge, no_cell, scrub
 from mlp_course.i18n import Message, language
 
+# kernels and servers: handed out to the test workers first
+pytestmark = pytest.mark.slow
+
 LESSON = get_lesson("01_softmax")
 SEED = 20240917
 EXERCISES = ("softmax", "log_softmax")

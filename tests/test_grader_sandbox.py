@@ -37,6 +37,9 @@ from mlp_course.course import notebooks
 from mlp_course.course.syllabus import get_lesson
 from mlp_course.grader import sandbox
 
+# kernels and servers: handed out to the test workers first
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = get_lesson("01_softmax")
 SEED = 4242

@@ -28,6 +28,9 @@ import pytest
 from mlp_course.course import notebooks
 from mlp_course.course.syllabus import get_lesson
 
+# kernels and servers: handed out to the test workers first
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("nbgrader", reason="nbgrader is a test dependency (requirements-dev)")
 
 ROOT = Path(__file__).resolve().parent.parent
