@@ -7,36 +7,14 @@ request is aborted and recorded, and the test fails if one was even attempted.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import sys
 
 import pytest
 
 from mlp_course.course import publish
+from test_browser import browser  # noqa: F401  (the suite's one Chromium fixture)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if CHROMIUM is None:
-        reason = "Chromium is not installed (Debian package 'chromium'); run tools/system-deps.sh"
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        print(f"\n[browser tests skipped] {reason}", file=sys.stderr)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_deck_carries_its_own_mathjax_and_names_no_cdn(tmp_path):
@@ -49,9 +27,9 @@ def test_the_deck_carries_its_own_mathjax_and_names_no_cdn(tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_formulas_render_with_the_network_blocked(chromium, tmp_path, lang):
+def test_formulas_render_with_the_network_blocked(browser, tmp_path, lang):
     deck = publish.slides("04", lang, tmp_path)
-    context = chromium.new_context()
+    context = browser.new_context()
     refused, errors = [], []
 
     def only_local(route):
