@@ -49,6 +49,7 @@ from mlp_course.course import student_repo
 from mlp_course.course.notebooks import BEGIN
 from mlp_course.course.syllabus import ROOT
 from mlp_course.i18n import CourseValueError
+from test_browser import KERNEL_READY, _free_port
 
 try:
     import pwd  # Unix users: the hub test runs on Linux as root
@@ -304,12 +305,6 @@ def _require_hub_parts():
         if os.environ.get("CI"):
             pytest.fail(f"the hub test must run in CI: {reason}")
         pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str, timeout=60):
@@ -666,16 +661,6 @@ FETCH = """async ([url, method]) => {
 def _api(page, url: str, method: str = "GET") -> dict:
     return page.page.evaluate(FETCH, [url, method])
 
-
-# The notebook's session is ready and its kernel connected and idle: what JupyterLab needs
-# before Run All runs anything (the toolbar's indicator reads "idle" before any kernel exists).
-KERNEL_READY = """() => {
-    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const context = panel && panel.sessionContext;
-    const kernel = context && context.session && context.session.kernel;
-    return Boolean(context && context.isReady && !context.hasNoKernel && kernel
-                   && kernel.connectionStatus === 'connected' && kernel.status === 'idle');
-}"""
 
 ALL_CELLS_RAN = """() => {
     const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]

@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from mlp_course.course import lab
 from mlp_course.course.syllabus import ROOT
+from test_browser import _free_port
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,6 @@ KERNEL_READY = """() => {
                    && panel.model.getMetadata('language_info').version);
 }"""
 DIRTY = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

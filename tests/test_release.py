@@ -23,7 +23,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ import pytest
 
 from mlp_course.course import publish
 from mlp_course.course.syllabus import COURSE, ROOT
+from test_browser import _free_port
 
 pytestmark = pytest.mark.slow
 
@@ -150,12 +150,6 @@ def test_the_wheel_works_in_a_fresh_environment_from_another_folder(wheel, tmp_p
 @pytest.fixture(scope="module")
 def shared_venv(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("release-env") / "venv"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str):
