@@ -131,7 +131,9 @@ def measure_server(lang: str) -> dict[str, float]:
                     break
                 except OSError:
                     if time.time() > deadline or process.poll() is not None:
-                        raise RuntimeError("JupyterLab did not start")
+                        raise SystemExit(text(zh="JupyterLab 没有启动（等了 120 秒，或进程已退出）。",
+                                              en="JupyterLab did not start (120 s passed, or "
+                                                 "its process ended)."))
                     time.sleep(0.2)
             start_seconds = time.perf_counter() - started
             for path in ("/lab", f"/api/contents/{lang}?content=1", "/lab/api/settings",
@@ -142,7 +144,11 @@ def measure_server(lang: str) -> dict[str, float]:
                     **memory(process.pid)}
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

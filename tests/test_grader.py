@@ -1162,8 +1162,6 @@ def _processes_mentioning(word: str) -> list[str]:
 
 
 def test_a_stopped_run_leaves_a_valid_partial_gradebook_and_resume_finishes_it(tmp_path):
-    import signal
-
     import shutil
     import tempfile
 

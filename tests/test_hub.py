@@ -49,7 +49,7 @@ from mlp_course.course import student_repo
 from mlp_course.course.notebooks import BEGIN
 from mlp_course.course.syllabus import ROOT
 from mlp_course.i18n import CourseValueError
-from test_browser import KERNEL_READY, _free_port
+from test_browser import CHROMIUM, KERNEL_READY, _free_port
 
 try:
     import pwd  # Unix users: the hub test runs on Linux as root
@@ -279,9 +279,11 @@ def _missing_parts() -> list[str]:
     missing = []
     if pwd is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
         missing.append("root (real Unix users for the students)")
-    for tool in ("git", "unshare", "mount", "useradd", "userdel", "chromium"):
+    for tool in ("git", "unshare", "mount", "useradd", "userdel"):
         if shutil.which(tool) is None:
             missing.append(tool)
+    if CHROMIUM is None:
+        missing.append("chromium")
     if _proxy_command() is None:
         missing.append("configurable-http-proxy (npm; tools/system-deps.sh)")
     for module in ("jupyterhub", "nbgitpuller", "playwright"):
