@@ -28,7 +28,6 @@ import signal
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 

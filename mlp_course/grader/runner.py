@@ -634,7 +634,7 @@ def _cell_incident(cell, reply: kernel_module.Reply, limit: float) -> Message:
                        en="Cell {number} ({first}) was interrupted after {seconds:g} s (an endless "
                           "loop, or too much output?); the other cells ran as usual.",
                        number=cell.index + 1, first=first, seconds=round(limit, 1))
-    cause = {"memory": "memory", "timeout": "timeout"}.get(reply.reason, _reason(reply))
+    cause = _reason(reply)
     return Message(zh="第 {number} 个单元格（{first}）使内核终止（{cause}），内核随后重启（restart）。",
                    en="Cell {number} ({first}) stopped the kernel ({cause}); the kernel was "
                       "restarted.", number=cell.index + 1, first=first, cause=cause)

@@ -42,19 +42,17 @@ import sys
 import types
 from pathlib import Path
 
+from ..course.exercises.core import GRADING_VARIABLE
 from ..i18n import Message
+from .kernel import THREAD_VARIABLES
 
 # Packages that would answer an exercise: invisible in the sandbox.
 HIDDEN_PACKAGES = ("torch", "functorch", "torchgen", "scipy", "sklearn", "jax", "jaxlib",
                    "tensorflow", "keras")
-# Threads of numeric libraries: the grader runs several kernels side by side.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 # Files of /etc that programs in the sandbox read (libraries, fonts, time zone, names).
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts",
              "localtime", "timezone", "passwd", "group", "nsswitch.conf", "mime.types",
              "matplotlibrc")
-GRADING_VARIABLE = "MLP_COURSE_GRADING"
 
 _PLACEHOLDER = '''"""{name}: not available while grading (an empty placeholder)."""
 __path__ = []
@@ -633,6 +631,7 @@ def suspicious(sources: list[str], aliases: dict[str, str] | None = None,
     the student's and are not read.
     """
     from ..course.exercises.core import aliases_in, names_used
+    from .runner import HELPER_MODULE
     from .submissions import python_source
 
     found: dict[str, set[str]] = {}
@@ -645,8 +644,8 @@ def suspicious(sources: list[str], aliases: dict[str, str] | None = None,
         if source in given:
             continue
         code = python_source(source)
-        if "_mlp_course_grader" in code:
-            note("grader", "_mlp_course_grader")
+        if HELPER_MODULE in code:
+            note("grader", HELPER_MODULE)
         try:
             tree = ast.parse(code)
         except (SyntaxError, ValueError):

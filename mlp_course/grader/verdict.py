@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from ..course.exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED,
                                      TIMEOUT_HINT, Case, Exercise, Outcome, changed_input_message,
                                      default_compare, forbidden_message, hint_for_error,
@@ -65,8 +63,7 @@ def passed(exercise: Exercise, count: int) -> Outcome:
 
 
 def missing(exercise: Exercise, why: Message) -> Outcome:
-    return outcome(exercise, MISSING, Message(zh="❌ {name}：{why}", en="❌ {name}: {why}",
-                                              name=exercise.id, why=why))
+    return outcome(exercise, MISSING, wrong_message(exercise.id, why))
 
 
 def no_cell(exercise: Exercise) -> Outcome:
@@ -225,7 +222,6 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
             en="❌ {name}: the returned value cannot be compared with the correct one ({error}).",
             name=exercise.id, error=type(error).__name__), case, hint=True, cases_run=number)
     if mismatch is not None:
-        return outcome(exercise, FAILED, Message(
-            zh="❌ {name}：{why}", en="❌ {name}: {why}", name=exercise.id,
-            why=mismatch.public), case, hint=True, cases_run=number)
+        return outcome(exercise, FAILED, wrong_message(exercise.id, mismatch.public), case,
+                       hint=True, cases_run=number)
     return None
