@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import CourseValueError
+from ..nn.validation import as_float_array, check_integer, describe
 
 __all__ = ["GRAPH_NODES", "BACKWARD_STEPS", "draw_network", "draw_computation_graph",
            "plot_activations", "draw_weight_images", "draw_dlogits"]
@@ -349,7 +350,8 @@ def draw_weight_images(axes, W, image_shape=(8, 8), units=None) -> dict:
             zh="W 的形状应为 (H, {d})（每行一张 {shape} 的图像），收到的是 {got}。",
             en="W must have shape (H, {d}) (one {shape} image per row), got {got}.",
             d=int(np.prod(image_shape)), shape=tuple(image_shape), got=W.shape)
-    units = list(range(min(len(axes), W.shape[0]))) if units is None else [int(u) for u in units]
+    units = (list(range(min(len(axes), W.shape[0]))) if units is None
+             else [check_integer(u, f"units[{i}]") for i, u in enumerate(units)])
     if len(units) > len(axes) or any(not 0 <= u < W.shape[0] for u in units):
         raise CourseValueError(
             zh="units 应为 0 到 {h} 之间的行号，且不多于坐标轴的个数 {n}，收到的是 {got}。",
@@ -396,14 +398,19 @@ def draw_dlogits(ax, dlogits, labels, predictions=None) -> dict:
 
     from .plotting import label
 
-    G = np.asarray(dlogits, dtype=np.float64)
+    G = as_float_array(dlogits, "dlogits").astype(np.float64, copy=False)
     y = np.asarray(labels)
-    if G.ndim != 2 or y.shape != (G.shape[0],) or (y.size and (y.min() < 0 or y.max() >= G.shape[1])):
+
+    def not_classes(indices) -> bool:
+        return (not np.issubdtype(indices.dtype, np.integer) or indices.shape != (G.shape[0],)
+                or bool(indices.size and (indices.min() < 0 or indices.max() >= G.shape[1])))
+
+    if G.ndim != 2 or not_classes(y):
         raise CourseValueError(
             zh="dlogits 应为 (N, C) 的数组，labels 应为 (N,) 的类别索引（0 到 C−1）；"
-               "收到的形状是 {g} 和 {y}。",
+               "收到的 dlogits 形状是 {g}，labels 是 {y}。",
             en="dlogits must be an (N, C) array and labels (N,) class indices from 0 to C−1; "
-               "got shapes {g} and {y}.", g=G.shape, y=y.shape)
+               "got dlogits of shape {g} and labels {y}.", g=G.shape, y=describe(y))
     limit = float(np.abs(G).max()) or 1.0
     image = ax.imshow(G, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     outlines = []
@@ -415,6 +422,11 @@ def draw_dlogits(ax, dlogits, labels, predictions=None) -> dict:
     marks = None
     if predictions is not None:
         p = np.asarray(predictions)
+        if not_classes(p):
+            raise CourseValueError(
+                zh="predictions 应为 (N,) 的类别索引（0 到 C−1），N = {n}，C = {c}；收到的是 {got}。",
+                en="predictions must be (N,) class indices from 0 to C−1 with N = {n}, C = {c}; "
+                   "got {got}.", n=G.shape[0], c=G.shape[1], got=describe(p))
         (marks,) = ax.plot(p, np.arange(len(p)), "x", color="black", markersize=6)
     ax.set_xticks(range(G.shape[1]))
     ax.set_xlabel(label(zh="类别", en="class"))

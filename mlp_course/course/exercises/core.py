@@ -242,6 +242,26 @@ def default_compare(got: Any, expected: Any, case: Case, where: str = "") -> Mis
     return None
 
 
+def compare_array_list(got: Any, expected: Sequence, case: Case, name: str) -> Mismatch | None:
+    """Compare a list of arrays (parameters, gradients) entry by entry, naming the entry."""
+    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        from ...nn.validation import describe
+
+        what = (Message(zh="长度为 {k} 的 {kind}", en="{kind} of length {k}",
+                        kind=type(got).__name__, k=len(got))
+                if isinstance(got, (list, tuple)) else describe(got))
+        return Mismatch(Message(
+            zh="{name} 应为 {n} 个数组组成的列表（与输入的参数一一对应，顺序相同），实际是 {got}。",
+            en="{name} should be a list of {n} arrays (one per parameter, in the input's "
+               "order), got {got}.",
+            name=name, n=len(expected), got=what))
+    for index, (g, e) in enumerate(zip(got, expected)):
+        found = default_compare(g, e, case, where=f"{name}[{index}]: ")
+        if found is not None:
+            return found
+    return None
+
+
 def _detail(got: np.ndarray, expected: np.ndarray) -> str:
     return "\n".join([
         str(Message(zh="期望：", en="expected:")) + " " + _format_array(expected),

@@ -715,19 +715,9 @@ def _deep_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _compare_grad_list(got, expected, case):
-    from .core import Mismatch, default_compare
+    from .core import compare_array_list
 
-    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
-        return Mismatch(Message(
-            zh="应返回 {n} 个梯度组成的列表（与 params 一一对应），实际返回了 {got}。",
-            en="should return a list of {n} gradients (one per entry of params), got {got}.",
-            n=len(expected), got=type(got).__name__ if not isinstance(got, (list, tuple))
-            else f"{type(got).__name__} of length {len(got)}"))
-    for index, (g, e) in enumerate(zip(got, expected)):
-        found = default_compare(g, e, case, where=f"grads[{index}]: ")
-        if found is not None:
-            return found
-    return None
+    return compare_array_list(got, expected, case, "grads")
 
 
 DEEP_BACKWARD = register(Exercise(

@@ -25,7 +25,7 @@ import numpy as np
 from ...i18n import CourseTypeError, CourseValueError, Message
 from ...nn.validation import (as_float_array, as_labels, check_integer, check_positive_number,
                               describe)
-from .core import Case, Exercise, Mismatch, default_compare, register
+from .core import Case, Exercise, Mismatch, compare_array_list, default_compare, register
 
 __all__ = ["sgd_step", "loss_and_grads", "train_epoch", "l2_loss_and_grads", "fit_early_stopping",
            "SGD_STEP", "TRAIN_EPOCH", "L2_LOSS_AND_GRADS", "EARLY_STOPPING"]
@@ -299,24 +299,8 @@ def _expected_train_epoch(params, X, y, lr, batch_size, rng):
 # ---------------------------------------------------------------------------
 # Comparing
 
-def _compare_param_list(got, expected, case, name: str) -> Mismatch | None:
-    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
-        return Mismatch(Message(
-            zh="{name} 应为 {n} 个数组组成的列表（每个参数一个，顺序与输入相同），实际是 {got}。",
-            en="{name} should be a list of {n} arrays (one per parameter, in the input's "
-               "order), got {got}.",
-            name=name, n=len(expected),
-            got=f"{type(got).__name__} of length {len(got)}"
-            if isinstance(got, (list, tuple)) else describe(got)))
-    for i, (g, e) in enumerate(zip(got, expected)):
-        found = default_compare(g, e, case, where=f"{name}[{i}]: ")
-        if found is not None:
-            return found
-    return None
-
-
 def _compare_sgd_step(got, expected, case) -> Mismatch | None:
-    return _compare_param_list(got, expected, case, "params")
+    return compare_array_list(got, expected, case, "params")
 
 
 def _compare_train_epoch(got, expected, case) -> Mismatch | None:
@@ -350,7 +334,7 @@ def _compare_train_epoch(got, expected, case) -> Mismatch | None:
                             where="losses: ")
     if found is not None:
         return found
-    return _compare_param_list(params, expected_params, case, "params")
+    return compare_array_list(params, expected_params, case, "params")
 
 
 def _rtol(array) -> float:
@@ -594,7 +578,7 @@ def _compare_l2(got, expected, case) -> Mismatch | None:
                             where="loss: ")
     if found is not None:
         return found
-    return _compare_param_list(grads, expected_grads, case, "grads")
+    return compare_array_list(grads, expected_grads, case, "grads")
 
 
 _PENALTY = Message(
@@ -770,7 +754,7 @@ def _compare_early_stopping(got, expected, case) -> Mismatch | None:
             zh="best_epoch 应为验证损失最低的那一轮的编号（从 1 开始）{want}，实际是 {got!r}。",
             en="best_epoch should be the number (counting from 1) of the epoch with the lowest "
                "validation loss, {want}; got {got!r}.", want=expected_epoch, got=best_epoch))
-    return _compare_param_list(best_params, expected_params, case, "best_params")
+    return compare_array_list(best_params, expected_params, case, "best_params")
 
 
 _EARLY_STOP = Message(
