@@ -133,7 +133,7 @@ def _check_no_ignore_index(ignore_index: int) -> None:
     if ignore_index >= 0:
         raise CourseValueError(
             zh="ignore_index={ignore} 只适用于类别索引目标；target 是概率分布 (N, C) 时请不要设置它"
-               "（要忽略某个样本，把它从批次中去掉即可）。",
+               "（要忽略某个样本，把它从批量中去掉即可）。",
             en="ignore_index={ignore} only applies to class-index targets; leave it unset "
                "when target holds probability distributions (N, C) (to skip an example, "
                "remove it from the batch).",

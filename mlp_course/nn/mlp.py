@@ -263,7 +263,7 @@ class MLP:
     def loss(self, X, y) -> float:
         r"""Mean cross-entropy of the batch; runs :meth:`forward` and prepares :meth:`backward`.
 
-        批次的平均交叉熵损失；会先做前向传播，并为反向传播准备好梯度。
+        批量的平均交叉熵损失；会先做前向传播，并为反向传播准备好梯度。
 
         .. math::  L = -\frac{1}{N} \sum_{i=1}^{N} \log \mathrm{softmax}(z_{L-1})_{i, y_i}
 
@@ -362,7 +362,7 @@ class MLP:
     def train_step(self, X, y, lr: float) -> float:
         """Forward, backward and one SGD step on a batch; return the batch loss before the step.
 
-        在一个批次上做前向、反向和一步 SGD，返回更新前的损失。
+        在一个批量上做前向、反向和一步 SGD，返回更新前的损失。
 
         This is the training loop's hot path: it checks only what is cheap
         (shape, dtype and label range) and reuses its work buffers between calls.

@@ -121,7 +121,7 @@ def check_step(model, X, y, lr):
 def train_step(model, X, y, lr) -> float:
     """Forward, backward and one SGD step on a batch; return the batch loss before the step.
 
-    在一个批次上做前向、反向和一步 SGD，返回更新前的损失。See
+    在一个批量上做前向、反向和一步 SGD，返回更新前的损失。See
     :meth:`MLP.train_step <mlp_course.nn.mlp.MLP.train_step>`.
     """
     model._check_parameters()

@@ -159,7 +159,7 @@ def as_float_array(x, name: str, ndim: int | None = None, min_ndim: int | None =
             name=name, ndim=min_ndim, got_ndim=arr.ndim, got=describe(arr))
     if not allow_empty and arr.size == 0:
         raise CourseValueError(
-            zh="参数 {name} 是空数组（{got}），至少需要一个元素；空的批次无法计算。",
+            zh="参数 {name} 是空数组（{got}），至少需要一个元素；空的批量无法计算。",
             en="{name} is empty ({got}); at least one element is needed "
                "(an empty batch cannot be used).",
             name=name, got=describe(arr))
@@ -254,7 +254,7 @@ def as_labels(y, name: str, num_classes: int, n: int | None = None,
             name=name, ndim=ndim, got_ndim=arr.ndim, got=describe(arr))
     if n is not None and arr.ndim >= 1 and arr.shape[0] != n:
         raise CourseValueError(
-            zh="参数 {name} 有 {got_n} 个标签，但批次中有 N={n} 个样本；两者必须一致。",
+            zh="参数 {name} 有 {got_n} 个标签，但批量中有 N={n} 个样本；两者必须一致。",
             en="{name} has {got_n} labels but the batch has N={n} examples; they must match.",
             name=name, got_n=arr.shape[0], n=n)
     arr = arr.astype(np.int64, copy=False)

@@ -69,7 +69,7 @@ def _logit_cases(rng: np.random.Generator, log: bool) -> list[Case]:
         Case((vector,), Message(zh="单个样本：一维 logit 向量 (C,)",
                                 en="a single example: a 1-D vector of logits (C,)"),
              hint=_KEEP_DIMS),
-        Case((rng.standard_normal((1, 4)),), Message(zh="只有一个样本的批次 (1, C)",
+        Case((rng.standard_normal((1, 4)),), Message(zh="只有一个样本的批量 (1, C)",
                                                      en="a batch of one example (1, C)"),
              hint=_KEEP_DIMS),
         Case((huge,), Message(zh="绝对值约为 10⁴ 的巨大 logits（正负都有）",

@@ -159,7 +159,7 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1), temperature: float = 1.0):
         value=view["temperature"], base=10, min=-2, max=2, step=0.01,
         description=text(zh="温度 T", en="temperature T"), style=style, readout_format=".2f")
     note = widgets.HTML(text(
-        zh="T → 0：趋向 one-hot（只剩最大的 logit）；T → ∞：趋向均匀分布。",
+        zh="T → 0：趋向独热分布（只剩最大的 logit）；T → ∞：趋向均匀分布。",
         en="T → 0: towards one-hot (only the largest logit survives); T → ∞: towards uniform."))
     figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax = figure.add_subplot()
