@@ -7,7 +7,7 @@ import pytest
 
 from mlp_course.course.syllabus import BY_ID
 from mlp_course.course.exercises import PASSED, load_all
-from mlp_course.course.exercises.core import _BROKEN
+from mlp_course.course.exercises.core import _BROKEN, find_forbidden, get_exercise
 
 from exercise_helpers import verdict
 
@@ -30,3 +30,13 @@ def test_exercise_contract(exercise):
     for seed in (0, 1):
         outcome, shown = verdict(exercise, exercise.reference, seed)
         assert outcome.status == PASSED, shown
+
+
+@pytest.mark.parametrize("exercise_id", sorted(load_all()))
+def test_calling_the_exercises_own_reference_is_a_forbidden_shortcut(exercise_id):
+    exercise = get_exercise(exercise_id)
+    module, name = exercise.reference.__module__, exercise.reference.__qualname__
+    source = (f"def {exercise.function}(*args, **kwargs):\n"
+              f"    from {module} import {name} as answer\n"
+              f"    return answer(*args, **kwargs)\n")
+    assert find_forbidden(source, exercise.forbidden), exercise_id

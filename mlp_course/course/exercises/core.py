@@ -67,6 +67,13 @@ class Exercise:
     hint: Message | None = None
     compare: Callable[[Any, Any, Case], "Mismatch | None"] | None = None
 
+    def __post_init__(self):
+        # Calling the exercise's own reference answer is never a solution, whichever lesson
+        # module holds it: forbidden here, once, for check() and the grader alike.
+        own = f"{self.reference.__module__}.{self.reference.__qualname__}"
+        if not is_forbidden(own, self.forbidden):
+            self.forbidden = (*self.forbidden, own)
+
     @property
     def check_id(self) -> str:
         """The nbgrader ``grade_id`` of this exercise's check cell."""
