@@ -61,7 +61,7 @@ def _drift(argv: list[str]) -> int:
     parser.add_argument("lessons", nargs="*")
     args = parser.parse_args(argv)
     problems = []
-    for lesson in notebooks.lessons_from_args(args.lessons):
+    for lesson in notebooks.lessons_from_args(args.lessons, "drift"):
         if lesson.source.exists():
             problems += notebooks.drift(notebooks.read(lesson.source),
                                         str(lesson.source.relative_to(lesson.source.parents[1])))
@@ -76,7 +76,7 @@ def _run_solutions(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m mlp_course run-solutions")
     parser.add_argument("lessons", nargs="*")
     args = parser.parse_args(argv)
-    for lesson in notebooks.lessons_from_args(args.lessons):
+    for lesson in notebooks.lessons_from_args(args.lessons, "run-solutions"):
         if lesson.source.exists():
             print(text(zh="运行 {path}", en="running {path}", path=lesson.source.name), flush=True)
             notebooks.execute(lesson.source)

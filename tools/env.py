@@ -79,8 +79,6 @@ def setup(dev: bool = False) -> None:
     stamps = _installed()
     if stamps.get(wanted) == _fingerprint(wanted):
         return
-    if not dev and (ROOT / DEV).exists() and stamps.get(DEV) == _fingerprint(DEV):
-        return  # the development environment contains the learner's
     _say(f"正在安装 {wanted} 中的依赖（第一次运行，或依赖有改动）",
          f"installing {wanted} (first run, or the requirements changed)")
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import bilingual_code
-from .syllabus import (COURSE, LESSONS, PACKAGE_NAME, PACKAGE_SOURCE, SOLUTIONS, Lesson,
+from .syllabus import (COURSE, LESSONS, PACKAGE_NAME, PACKAGE_SOURCE, Lesson,
                        checkout, get_lesson)
 from ..i18n import LANGUAGES, CourseValueError, Message
 

@@ -31,11 +31,10 @@ import zipfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .syllabus import COURSE, ROOT
+from .syllabus import COURSE, ROOT, checkout
 from .notebooks import BEGIN, LANG_TAG
 from ..i18n import LANGUAGES, CourseValueError, get_language, language, text
 
-DEFAULT_REPO = ROOT / "release" / "student-repo.git"
 BINDER = ROOT / "binder"
 # a fixed author, so that the same material gives the same tree on every machine
 IDENTITY = {"GIT_AUTHOR_NAME": "mlp-course", "GIT_AUTHOR_EMAIL": "mlp-course@localhost",
@@ -172,7 +171,7 @@ def commit_tree(tree: Path, repo: Path, branch: str, message: str) -> tuple[str,
     return commit, True
 
 
-def build_student_repo(lang: str, repo: Path = DEFAULT_REPO, branch: str | None = None,
+def build_student_repo(lang: str, repo: Path, branch: str | None = None,
                        release_archive: Path | None = None) -> tuple[str, bool]:
     """Publish the student material of ``lang`` as the next commit of its branch.
 
@@ -201,8 +200,10 @@ def main(argv: list[str]) -> int:
         description="Student-only git branch for nbgitpuller / 供 nbgitpuller 使用的学生版分支")
     parser.add_argument("--lang", choices=list(LANGUAGES), default=None,
                         help="language of the material / 材料的语言")
-    parser.add_argument("--out", type=Path, default=DEFAULT_REPO,
-                        help="bare git repository to commit to / 提交到的裸仓库")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="bare git repository to commit to (default: release/student-repo.git "
+                             "in the course's checkout) / 提交到的裸仓库（默认：课程仓库中的 "
+                             "release/student-repo.git）")
     parser.add_argument("--branch", default=None, help="branch (default student-<lang>) / 分支")
     parser.add_argument("--from-release", type=Path, default=None,
                         help="use this release archive instead of packing one / 使用已有的发布包")
@@ -211,20 +212,21 @@ def main(argv: list[str]) -> int:
                         help="where students' servers fetch the branch from / 学生服务器拉取的地址")
     args = parser.parse_args(argv)
     lang = args.lang or get_language()
+    out = args.out or checkout("student-repo") / "release" / "student-repo.git"
     branch = args.branch or default_branch(lang)
     with language(lang):
-        commit, changed = build_student_repo(lang, args.out, branch, args.from_release)
+        commit, changed = build_student_repo(lang, out, branch, args.from_release)
         if changed:
             print(text(zh="已提交 {commit} 到 {repo} 的分支 {branch}。",
                        en="Committed {commit} to branch {branch} of {repo}.",
-                       commit=commit[:12], repo=args.out, branch=branch))
+                       commit=commit[:12], repo=out, branch=branch))
         else:
             print(text(zh="分支 {branch} 已是最新（{commit}），没有新提交。",
                        en="Branch {branch} is up to date ({commit}); nothing committed.",
                        commit=commit[:12], branch=branch))
         print(text(zh="推送到学生能访问的 git 服务器：git --git-dir={repo} push <远程仓库> {branch}",
                    en="Push it where students' servers can fetch it: "
-                      "git --git-dir={repo} push <remote> {branch}", repo=args.out, branch=branch))
+                      "git --git-dir={repo} push <remote> {branch}", repo=out, branch=branch))
         if args.hub and args.repo_url:
             print(text(zh="nbgitpuller 链接：{link}", en="nbgitpuller link: {link}",
                        link=nbgitpuller_link(args.hub, args.repo_url, lang, branch)))
