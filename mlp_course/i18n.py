@@ -103,14 +103,27 @@ def language_option(argv) -> tuple[str | None, list[str]]:
                 value, index = argv[index + 1], index + 2
             else:
                 value, index = word.split("=", 1)[1], index + 1
-            if value not in LANGUAGES:
-                raise CourseValueError(zh="--lang 应为 zh 或 en，收到的是 {got!r}。",
-                                       en="--lang must be zh or en, got {got!r}.", got=value)
-            chosen = value
+            chosen = require_language(value, "--lang")
             continue
         words.append(word)
         index += 1
     return chosen, words
+
+
+def require_language(lang, name: str = "lang") -> str:
+    """``lang`` itself if it is one of :data:`LANGUAGES`; otherwise a clear error.
+
+    语言参数必须正好是 ``"zh"`` 或 ``"en"``：每个命令和函数都用这一条规则检查。
+
+    ``name`` is what the caller calls the value (``"--lang"`` on a command line).
+
+    >>> require_language("en")
+    'en'
+    """
+    if lang not in LANGUAGES:
+        raise CourseValueError(zh="{name} 应为 zh 或 en，收到的是 {got!r}。",
+                               en="{name} must be zh or en, got {got!r}.", name=name, got=lang)
+    return lang
 
 
 class language:

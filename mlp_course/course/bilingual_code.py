@@ -49,7 +49,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-LANGS = ("zh", "en")
+from ..i18n import require_language
 
 _PREFIX = re.compile(r"^#\s*(zh|en):\s?(.*)$", re.DOTALL)
 _TRAILING_PAIR = re.compile(r"^#\s*zh:\s?(.*?)\s*#\s*en:\s?(.*)$", re.DOTALL)
@@ -129,8 +129,7 @@ def localize(source: str, lang: str) -> str:
 
     把源单元格的代码变成学习者所用语言的版本：只保留该语言的注释和文档字符串段落。
     """
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}")
+    require_language(lang)
     if "zh:" not in source and "en:" not in source and "[zh]" not in source:
         return source
     tokens = _tokens(source)

@@ -30,6 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .notebooks import LANGUAGE_INFO
 from .syllabus import COURSE, ROOT
 from ..i18n import CourseValueError, get_language, language_option, set_language, text
 
@@ -53,10 +54,9 @@ def course_folder(start: Path | None = None) -> Path:
 
 
 def kernel_language_info() -> dict:
-    """What this Python's kernel (ipykernel) reports as ``language_info``."""
-    return {"codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
-            "file_extension": ".py", "mimetype": "text/x-python", "name": "python",
-            "nbconvert_exporter": "python", "pygments_lexer": f"ipython{sys.version_info[0]}",
+    """What this Python's kernel (ipykernel) reports as ``language_info``: the
+    notebooks' own, with this Python's version."""
+    return {**LANGUAGE_INFO, "codemirror_mode": dict(LANGUAGE_INFO["codemirror_mode"]),
             "version": platform.python_version()}
 
 

@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 from .syllabus import COURSE, checkout, get_lesson
-from ..i18n import LANGUAGES, RELEASE_SETTINGS, CourseValueError, language, text
+from ..i18n import LANGUAGES, RELEASE_SETTINGS, CourseValueError, language, require_language, text
 from . import bilingual_code, notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -240,9 +240,7 @@ def _package_files(root: Path):
 
 def release(lang: str, out: Path | None = None) -> Path:
     """Pack one language's student material into a zip; return its path."""
-    if lang not in LANGUAGES:
-        raise CourseValueError(zh="语言应为 zh 或 en，收到 {lang!r}。",
-                               en="The language must be zh or en, got {lang!r}.", lang=lang)
+    require_language(lang)
     root = checkout("release")
     stale = notebooks.build(check_only=True)
     if stale:

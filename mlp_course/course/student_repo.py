@@ -33,7 +33,8 @@ from urllib.parse import urlencode
 
 from .syllabus import COURSE, ROOT, checkout
 from .notebooks import BEGIN, LANG_TAG
-from ..i18n import LANGUAGES, CourseValueError, get_language, language, text
+from ..i18n import (LANGUAGES, CourseValueError, get_language, language, require_language,
+                    text)
 
 BINDER = ROOT / "binder"
 # a fixed author, so that the same material gives the same tree on every machine
@@ -59,9 +60,7 @@ def nbgitpuller_link(hub: str, repo_url: str, lang: str, branch: str | None = No
     >>> nbgitpuller_link("https://hub.example.edu", "https://git.example.edu/c.git", "en")
     'https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgit.example.edu%2Fc.git&branch=student-en&targetpath=mlp-course-en&urlpath=lab%2Ftree%2Fmlp-course-en%2Flessons%2Fen%2F00_start_here.ipynb'
     """
-    if lang not in LANGUAGES:
-        raise CourseValueError(zh="语言应为 zh 或 en，收到 {lang!r}。",
-                               en="The language must be zh or en, got {lang!r}.", lang=lang)
+    require_language(lang)
     lesson = lesson or COURSE[0].id
     folder = target_folder(lang)
     query = urlencode({
@@ -177,9 +176,7 @@ def build_student_repo(lang: str, repo: Path, branch: str | None = None,
 
     把一种语言的学生材料提交为学生分支的下一个提交；返回 (提交号, 是否有变化)。
     """
-    if lang not in LANGUAGES:
-        raise CourseValueError(zh="语言应为 zh 或 en，收到 {lang!r}。",
-                               en="The language must be zh or en, got {lang!r}.", lang=lang)
+    require_language(lang)
     if shutil.which("git") is None:
         raise CourseValueError(zh="需要 git：请先安装 git。", en="git is needed: install git first.")
     branch = branch or default_branch(lang)

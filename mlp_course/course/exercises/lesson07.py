@@ -270,28 +270,42 @@ def _torch_sgd_update(tensor, grad, lr: float) -> None:
         tensor.add_(grad, alpha=-lr)
 
 
-def _expected_train_epoch(params, X, y, lr, batch_size, rng):
+def _forward_torch(tensors, inputs):
+    """The logits of the ReLU MLP whose parameters are ``tensors`` = [W1, b1, W2, b2, ...]."""
     import torch
-    import torch.nn.functional as F
 
-    dtype = _torch_dtype(params[0])
-    tensors = [torch.tensor(np.array(p), dtype=dtype, requires_grad=True) for p in params]
-    inputs = torch.tensor(np.array(X), dtype=dtype)
-    labels = torch.tensor(np.asarray(y), dtype=torch.int64)
-    order = torch.from_numpy(rng.permutation(len(X)))
+    a = inputs
+    for index in range(0, len(tensors), 2):
+        a = torch.nn.functional.linear(a, tensors[index], tensors[index + 1])
+        if index + 2 < len(tensors):
+            a = torch.relu(a)
+    return a
+
+
+def _torch_epoch(tensors, inputs, labels, lr, batch_size, rng) -> list[float]:
+    """One epoch of mini-batch SGD on ``tensors``, in place; every batch's loss before its step."""
+    import torch
+
+    order = torch.from_numpy(rng.permutation(len(inputs)))
     losses = []
-    for start in range(0, len(X), batch_size):
+    for start in range(0, len(inputs), batch_size):
         rows = order[start:start + batch_size]
-        a = inputs[rows]
-        for l in range(0, len(tensors), 2):
-            a = F.linear(a, tensors[l], tensors[l + 1])
-            if l + 2 < len(tensors):
-                a = torch.relu(a)
-        loss = F.cross_entropy(a, labels[rows])
+        loss = torch.nn.functional.cross_entropy(_forward_torch(tensors, inputs[rows]),
+                                                 labels[rows])
         grads = torch.autograd.grad(loss, tensors)
         for tensor, grad in zip(tensors, grads):
             _torch_sgd_update(tensor, grad, lr)
         losses.append(loss.item())
+    return losses
+
+
+def _expected_train_epoch(params, X, y, lr, batch_size, rng):
+    import torch
+
+    dtype = _torch_dtype(params[0])
+    tensors = [torch.tensor(np.array(p), dtype=dtype, requires_grad=True) for p in params]
+    losses = _torch_epoch(tensors, torch.tensor(np.array(X), dtype=dtype),
+                          torch.tensor(np.asarray(y), dtype=torch.int64), lr, batch_size, rng)
     return ([tensor.detach().numpy() for tensor in tensors],
             np.array(losses, dtype=np.asarray(X).dtype))
 
@@ -535,17 +549,6 @@ def l2_loss_and_grads(params, X, y, lam):
     return loss + penalty, grads
 
 
-def _forward_torch(tensors, inputs):
-    import torch
-
-    a = inputs
-    for index in range(0, len(tensors), 2):
-        a = torch.nn.functional.linear(a, tensors[index], tensors[index + 1])
-        if index + 2 < len(tensors):
-            a = torch.relu(a)
-    return a
-
-
 def _expected_l2(params, X, y, lam):
     import torch
 
@@ -699,14 +702,7 @@ def _expected_early_stopping(params, X_train, y_train, X_val, y_val, lr, batch_s
     best = [tensor.detach().clone() for tensor in tensors]
     val_losses = []
     for epoch in range(1, max_epochs + 1):
-        order = torch.from_numpy(rng.permutation(len(X_train)))
-        for start in range(0, len(X_train), batch_size):
-            rows = order[start:start + batch_size]
-            loss = torch.nn.functional.cross_entropy(_forward_torch(tensors, inputs[rows]),
-                                                     labels[rows])
-            grads = torch.autograd.grad(loss, tensors)
-            for tensor, grad in zip(tensors, grads):
-                _torch_sgd_update(tensor, grad, lr)
+        _torch_epoch(tensors, inputs, labels, lr, batch_size, rng)
         with torch.no_grad():
             val_loss = torch.nn.functional.cross_entropy(_forward_torch(tensors, val_inputs),
                                                          val_labels).item()
