@@ -8,7 +8,7 @@ execute without an unhandled error, outputs are not compared. Selecting
 
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
-set up once — but the browser tests are split by interface language (each half
+set up once — but the browser and release tests are split by language (each half
 starts its own JupyterLab), and the files that start servers, browsers and
 kernels are handed out first, so no long file is left to run alone at the end.
 """
@@ -71,11 +71,15 @@ def pytest_collection_modifyitems(config, items):
         items.sort(key=_cost_class)
 
 
+# files whose per-language tests share nothing costly within a language pair, so each
+# language can run on its own worker: the browser tests (a JupyterLab each) and the
+# class releases (an environment and a JupyterLab each)
+SPLIT_BY_LANGUAGE = ("test_browser", "test_release")
 _LANGUAGE_PARAMETER = re.compile(r"\[(?:.*-)?(en|zh)(?:-.*)?\]$")
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, except that a browser test file is split by language."""
+    """``--dist loadfile``, except that the files in ``SPLIT_BY_LANGUAGE`` are split by language."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -84,7 +88,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
             language = _LANGUAGE_PARAMETER.search(nodeid)
-            if language and "browser" in Path(scope).stem:
+            if language and Path(scope).stem in SPLIT_BY_LANGUAGE:
                 return f"{scope}[{language.group(1)}]"
             return scope
 

@@ -11,9 +11,14 @@
   under nbval in the development environment; here the question is whether the
   learner's runtime alone carries them, and the imports answer it for all nine.)
 
-The two releases share one fresh environment (the second one's set-up only switches the
-editable package to its own folder): each still installs from its own files, and the
-suite does not pay for installing torch twice.
+Each release gets its own fresh environment, seeded before its set-up with hard links to
+the installed files of exactly the distributions its ``requirements.txt`` names and what
+they depend on (read from this test run's own metadata, extras and markers included).
+Its ``tools/env.py setup`` then resolves the release's own requirements file against that
+environment and installs the release's own package; a package the release forgot to ask
+for is simply not there, which the import check finds. What the seed skips is downloading
+and unpacking torch and JupyterLab again: the suite's own set-up (``tools/env.py test``)
+has just done that from the same requirements file, with the same command.
 """
 
 from __future__ import annotations
@@ -147,9 +152,57 @@ def test_the_wheel_works_in_a_fresh_environment_from_another_folder(wheel, tmp_p
 # ---------------------------------------------------------------------------
 # The class releases
 
-@pytest.fixture(scope="module")
-def shared_venv(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("release-env") / "venv"
+def _requirement_closure(requirements: Path) -> set[str]:
+    """The distributions a requirements file asks for, with everything they depend on."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = (line.split("#")[0].strip() for line in requirements.read_text("utf-8").splitlines())
+    pending = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    extras_of: dict[str, set[str]] = {}
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in extras_of and set(requirement.extras) <= extras_of[name]:
+            continue
+        extras = extras_of.setdefault(name, set())
+        extras |= set(requirement.extras)
+        installed = metadata.distribution(requirement.name)
+        assert installed.version in requirement.specifier, (requirement, installed.version)
+        for spec in installed.requires or []:
+            needed = Requirement(spec)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra})
+                                            for extra in {"", *extras}):
+                pending.append(needed)
+    return set(extras_of)
+
+
+def _seeded_venv(target: Path, requirements: Path) -> Path:
+    """A fresh environment holding, as hard links, the installed files of exactly the
+    distributions ``requirements`` needs (no console scripts, no bytecode)."""
+    from importlib import metadata
+
+    venv.EnvBuilder(with_pip=False).create(target)
+    [site] = target.glob("lib/python*/site-packages") if os.name != "nt" else \
+        [target / "Lib" / "site-packages"]
+    # pip too, as ensurepip would put it there, for the release's own set-up to use
+    for name in _requirement_closure(requirements) | {"pip"}:
+        installed = metadata.distribution(name)
+        for file in installed.files or ():
+            source = Path(installed.locate_file(file))
+            destination = Path(os.path.normpath(site / file))
+            if (source.suffix == ".pyc" or not source.is_file() or destination.exists()
+                    or not destination.is_relative_to(target)
+                    or destination.is_relative_to(target / BIN)):
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, destination)
+            except OSError:     # another file system: copy instead
+                shutil.copy2(source, destination)
+    return target
 
 
 def _get(url: str):
@@ -211,7 +264,7 @@ print(json.dumps(report))
 """
 
 FIND_IMPORTS = r"""
-import ast, importlib.util, json, sys
+import ast, importlib.machinery, importlib.util, json, sys
 from pathlib import Path
 import nbformat
 
@@ -227,9 +280,21 @@ for path in sorted(Path(sys.argv[1]).glob("*.ipynb")):
                 wanted |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 wanted.add(node.module)
-for name in sorted(wanted):
+def findable(name):
+    # found on disk without importing it (importing torch alone takes seconds): the top
+    # level by the path finders, each submodule in its parent package's folders
     parts = name.split(".")
-    if any(importlib.util.find_spec(".".join(parts[:i + 1])) is None for i in range(len(parts))):
+    spec = importlib.util.find_spec(parts[0])
+    for depth, part in enumerate(parts[1:], start=2):
+        if spec is None:
+            return False
+        if spec.submodule_search_locations is None:  # a module, not a package (os.path)
+            return importlib.util.find_spec(".".join(parts[:depth])) is not None
+        spec = importlib.machinery.PathFinder.find_spec(part, spec.submodule_search_locations)
+    return spec is not None
+
+for name in sorted(wanted):
+    if not findable(name):
         missing.append(name)
 print(json.dumps({"wanted": sorted(wanted), "missing": missing}))
 """
@@ -237,7 +302,7 @@ print(json.dumps({"wanted": sorted(wanted), "missing": missing}))
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_language(
-        lang, tmp_path, shared_venv):
+        lang, tmp_path):
     archive = publish.release(lang, tmp_path / f"mlp-course-{lang}.zip")
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(archive) as opened:
@@ -257,9 +322,10 @@ def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_languag
     assert "py tools\\env.py lab" in howto
     assert bool(CJK.search(howto.split("```")[0])) == (lang == "zh")
 
-    env = _clean_env(MLP_COURSE_VENV=str(shared_venv))
+    environment = _seeded_venv(tmp_path / "venv", folder / "requirements.txt")
+    env = _clean_env(MLP_COURSE_VENV=str(environment))
     _run([sys.executable, "tools/env.py", "setup"], cwd=folder, env=env)
-    python = shared_venv / BIN / "python"
+    python = environment / BIN / "python"
 
     # the release's language is the default everywhere, with no setting anywhere
     elsewhere = tmp_path / "elsewhere"
