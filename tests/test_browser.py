@@ -1,7 +1,12 @@
 """End-to-end: the course in a real browser (Debian's Chromium, driven by Playwright).
 
 A learner who runs ``make lab`` must see lessons that run without errors, sliders
-that move bars, a glossary that answers, and slides that show. These tests start
+that move bars, a glossary that answers, and slides that show; and a lesson that
+``make lab`` copied into the workspace must not open as changed ("unsaved"):
+JupyterLab marks a notebook changed the moment its kernel reports a ``language_info``
+other than the saved one, so the workspace copies carry exactly what the kernel
+reports. The published copies, which lack this Python's version, are the control
+that shows the check can fail. These tests start
 JupyterLab from the project's environment on 127.0.0.1 (free port, throw-away
 token, throw-away copies of the lessons), drive Chromium, and keep a screenshot
 of every page in ``artifacts/browser/``.
@@ -12,6 +17,7 @@ a missing browser fails the run instead.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -26,7 +32,8 @@ from pathlib import Path
 import pytest
 
 from mlp_course.course.syllabus import ROOT
-from mlp_course.course.lab import server_options, write_settings
+from mlp_course.course.lab import (kernel_language_info, prepare_workspace, server_options,
+                                   write_settings)
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +106,6 @@ class Lab:
 
     def shut_down_kernels(self):
         """End every session, so each test's notebook starts with its own fresh kernel."""
-        import json
 
         def call(method, path):
             request = urllib.request.Request(f"{self.base}{path}?token={self.token}",
@@ -137,9 +143,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def course_copy(tmp_path_factory):
-    """Throw-away copies of the student notebooks, so a test run never edits the repo."""
+    """Throw-away copies of the student notebooks, so a test run never edits the repo:
+    the published ones, and the workspace copies ``make lab`` opens."""
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "lessons", root / "lessons")
+    for lang in ("en", "zh"):
+        prepare_workspace(lang, root / "workspace", root / "lessons")
     return root
 
 
@@ -195,6 +204,22 @@ KERNEL_READY = """() => {
 def wait_for_notebook(page: Page):
     page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.page.wait_for_function(KERNEL_READY, timeout=60_000)
+
+
+# The kernel's reply has been merged into the notebook's metadata (its language_info
+# carries a version), so the notebook's changed mark is final.
+LANGUAGE_INFO_MERGED = """() => {
+    const model = window.jupyterapp.shell.currentWidget.model;
+    const info = model && model.getMetadata('language_info');
+    return Boolean(info && info.version);
+}"""
+
+
+def opened_as_changed(page: Page) -> bool:
+    """Whether JupyterLab marks the notebook just opened as changed before anything ran."""
+    page.page.wait_for_function(LANGUAGE_INFO_MERGED, timeout=30_000)
+    page.page.wait_for_timeout(1000)  # let every change the kernel's reply causes land
+    return bool(page.page.evaluate("() => window.jupyterapp.shell.currentWidget.model.dirty"))
 
 
 def run_all(page: Page, timeout_s: float = 120):
@@ -299,10 +324,16 @@ def on_a_fresh_page(browser, name: str, steps):
 
 
 def test_softmax_lesson_runs_and_its_sliders_move_the_bars(browser, lab):
-    """Lesson 01 in both languages: every cell runs, the interface speaks the
-    learner's language, and moving a logit slider changes the probabilities."""
+    """Lesson 01 in both languages, as ``make lab`` opens it from the workspace: it
+    opens unchanged, every cell runs, the interface speaks the learner's language,
+    and moving a logit slider changes the probabilities."""
+    lesson = f"workspace/{lab.lang}/01_softmax.ipynb"
+    saved = json.loads((lab.root / lesson).read_text(encoding="utf-8"))
+    assert saved["metadata"]["language_info"] == kernel_language_info()
+
     def steps(page):
-        open_notebook(page, lab, f"lessons/{lab.lang}/01_softmax.ipynb")
+        open_notebook(page, lab, lesson)
+        assert opened_as_changed(page) is False, "a workspace lesson opened as unsaved"
         check_interface_language(page, lab.lang)
         run_all(page)
         page.screenshot()
@@ -322,7 +353,9 @@ def test_a_second_lesson_runs_and_the_glossary_answers(browser, lab):
     lesson = SECOND_LESSON[lab.lang]
 
     def steps(page):
+        # the published copy, without this Python's version: the control
         open_notebook(page, lab, f"lessons/{lab.lang}/{lesson}.ipynb")
+        assert opened_as_changed(page) is True, "the control did not open as changed"
         run_all(page)
         page.screenshot()
         assert tracebacks(page) == [], f"cells with errors in {lesson} ({lab.lang})"
