@@ -49,7 +49,7 @@ from mlp_course.course import student_repo
 from mlp_course.course.notebooks import BEGIN
 from mlp_course.course.syllabus import ROOT
 from mlp_course.i18n import CourseValueError
-from test_browser import CHROMIUM, KERNEL_READY, _free_port
+from test_browser import CHROMIUM, _free_port
 
 try:
     import pwd  # Unix users: the hub test runs on Linux as root
@@ -664,45 +664,6 @@ def _api(page, url: str, method: str = "GET") -> dict:
     return page.page.evaluate(FETCH, [url, method])
 
 
-ALL_CELLS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-        .map(p => p.textContent.trim());
-    return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
-}"""
-
-FIRST_CELL_RAN = """() => {
-    const prompt = document.querySelector('.jp-Notebook .jp-CodeCell .jp-InputPrompt');
-    return prompt !== null && /^\\[\\d+\\]:$/.test(prompt.textContent.trim());
-}"""
-
-
-def _run_lesson(page, server: str, lesson_url: str, phase) -> None:
-    """Run ▸ Run All Cells until every cell ran. On a busy machine JupyterLab sometimes
-    drops the page's first kernel while it starts (the session is deleted, Run All reaches
-    no kernel): then, as a learner would, stop the kernels and reload the lesson. Console
-    errors of an abandoned page do not count."""
-    for attempt in (1, 2, 3):
-        try:
-            page.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.page.wait_for_function(KERNEL_READY, timeout=90_000)
-            phase(f"kernel ready (try {attempt})")
-            page.page.locator(".lm-MenuBar-item").nth(3).click()  # File, Edit, View, Run
-            page.page.click(".lm-Menu-item[data-command='runmenu:run-all']")
-            # the first cell only imports the package: it runs within a minute, or never
-            page.page.wait_for_function(FIRST_CELL_RAN, timeout=60_000)
-            page.page.wait_for_function(ALL_CELLS_RAN, timeout=240_000)
-            return
-        except Exception:
-            page.screenshot(f"-try-{attempt}")
-            if attempt == 3:
-                raise
-            sessions = json.loads(_api(page, f"{server}/api/sessions")["body"] or "[]")
-            for session in sessions:
-                _api(page, f"{server}/api/sessions/{session['id']}", "DELETE")
-            page.errors.clear()
-            page.page.goto(f"{lesson_url}?reset")
-
-
 def _walk_contents(page, base: str) -> list[dict]:
     """Every file and folder the student's contents API shows, with notebook texts."""
     found, pending = [], [""]
@@ -745,7 +706,8 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
     """What one student does, in their own browser: the link, the lesson, the slider, the checks."""
     from playwright.sync_api import sync_playwright
     from test_browser import (CHROMIUM, CHROMIUM_ARGS, Page, check_interface_language,
-                              move_a_logit_slider_and_check_the_probabilities, tracebacks)
+                              move_a_logit_slider_and_check_the_probabilities, run_all,
+                              tracebacks, wait_for_notebook)
 
     link = student_repo.nbgitpuller_link(hub.url, git_host.url("course.git"), student.lang,
                                          lesson="01_softmax")
@@ -769,7 +731,9 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             page.page.wait_for_url(re.compile(rf"{server}/lab/tree/{student.folder}/"),
                                    timeout=180_000)
             phase("server started, course pulled, lesson page open")
-            _run_lesson(page, server, page.page.url.split("?")[0], phase)
+            wait_for_notebook(page)
+            phase("kernel ready")
+            run_all(page, timeout_s=240)
             phase("lesson ran")
             check_interface_language(page, student.lang)
             page.screenshot()
