@@ -1,5 +1,6 @@
-"""Widget pictures: a burst of events is drawn once with the latest value, and a picture
-redrawn in place is pixel for pixel the whole figure drawn anew."""
+"""Widget pictures: a burst of events is drawn once with the latest value, a picture
+redrawn in place is pixel for pixel the whole figure drawn anew (in both languages), and
+the glyph cache and the PNG encoder change no pixel."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlp_course.course.widgets._figure import Coalescer
+from mlp_course.course.widgets._figure import BlitImage, Coalescer, _encode_png
+from mlp_course.i18n import language
 from mlp_course.course.widgets.cross_entropy import cross_entropy_explorer
 from mlp_course.course.widgets.forward import forward_explorer
 from mlp_course.course.widgets.gradient import gradient_explorer
@@ -125,49 +127,112 @@ def _full_drawing(box) -> np.ndarray:
         figure.set_layout_engine(engine)
 
 
-def _moved():
-    """Widgets whose controls moved (their pictures updated in place), and their images."""
-    softmax = softmax_explorer((2.0, 1.0, 0.1), 1.0)
-    softmax.sliders[0].value = -2.5
-    softmax.sliders[2].value = 3.3
-    softmax.temperature.value = 0.5
-    yield "softmax", softmax, lambda b: b.children[-1]
+def _moved(lang):
+    """Widgets whose controls moved, their images, and how many layouts they went through
+    (each drawn whole once; every other move is drawn in place)."""
+    with language(lang):
+        softmax = softmax_explorer((2.0, 1.0, 0.1), 1.0)
+        softmax.sliders[0].value = -2.5
+        softmax.sliders[2].value = 3.3
+        softmax.temperature.value = 0.5
+        yield "softmax", softmax, lambda b: b.children[-1], 1
 
-    nll = nll_explorer(0.7)
-    for p in (0.5, 0.2, 0.05):
-        nll.slider.value = p
-    yield "nll", nll, lambda b: b.children[-1]
+        nll = nll_explorer(0.7)
+        for p in (0.5, 0.2, 0.05):
+            nll.slider.value = p
+        yield "nll", nll, lambda b: b.children[-1], 1
 
-    gradient = gradient_explorer((2.0, 1.0, 0.1), target=0)
-    gradient.logit_sliders[1].value = 3.0
-    gradient.logit_sliders[0].value = -1.0
-    yield "gradient", gradient, lambda b: b.image
+        gradient = gradient_explorer((2.0, 1.0, 0.1), target=0)
+        gradient.logit_sliders[1].value = 3.0
+        gradient.logit_sliders[0].value = -1.0
+        yield "gradient", gradient, lambda b: b.image, 1
 
-    cross = cross_entropy_explorer()
-    cross.p_sliders[0].value = 0.3
-    cross.q_sliders[2].value = 0.0  # q = 0 where p > 0: an infinite KL, hatched
-    yield "cross_entropy", cross, lambda b: b.image
+        cross = cross_entropy_explorer()
+        cross.p_sliders[0].value = 0.3
+        # q = 0 where p > 0: an infinite KL, hatched up to the axis's new end (a new layout)
+        cross.q_sliders[2].value = 0.0
+        yield "cross_entropy", cross, lambda b: b.image, 2
 
-    forward = forward_explorer((1.0, 0.5))
-    forward.x1.value = -1.5
-    forward.w11.value = 0.4
-    forward.x2.value = 1.2
-    forward.w11.value = 2.9
-    forward.x1.value = 2.8  # the hidden layer's scale steps up
-    yield "forward", forward, lambda b: b.children[-1]
+        forward = forward_explorer((1.0, 0.5))
+        forward.x1.value = -1.5
+        forward.w11.value = 0.4
+        forward.x2.value = 1.2
+        forward.w11.value = 2.9
+        forward.x1.value = 2.8  # the hidden layer's scale steps up
+        forward.x2.value = 0.3  # the input alone: only the dynamic artists are drawn
+        yield "forward", forward, lambda b: b.children[-1], 1
 
-    training = training_explorer(hidden=8, lr=0.5, epochs=30)
-    training.epochs.value = 40
-    training.epochs.value = 120  # the epoch axis steps from 50 to 200
-    training.lr.value = 0.1
-    yield "training", training, lambda b: b.image
+        training = training_explorer(hidden=8, lr=0.5, epochs=30)
+        training.epochs.value = 40
+        training.epochs.value = 120  # the epoch axis steps from 50 to 200
+        training.lr.value = 0.1
+        yield "training", training, lambda b: b.image, 1
 
 
-@pytest.mark.parametrize("name, moved, image", list(_moved()),
-                         ids=lambda value: value if isinstance(value, str) else "")
-def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(name, moved, image):
+_MOVED = [(lang, *case) for lang in ("zh", "en") for case in _moved(lang)]
+
+
+@pytest.mark.parametrize("lang, name, moved, image, layouts", _MOVED,
+                         ids=[f"{lang}-{name}" for lang, name, *_ in _MOVED])
+def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(lang, name, moved, image,
+                                                                  layouts):
+    # the whole figure is drawn once per layout; every other move is drawn in place
+    assert moved.picture.full_draws == layouts, f"{name}: a move redrew the whole figure"
     assert moved.picture.blits > 0, f"{name}: the moves were not drawn in place"
     np.testing.assert_array_equal(_pixels(image(moved).value), _full_drawing(moved))
+
+
+def test_a_new_activation_redraws_the_whole_figure_once():
+    box = forward_explorer((1.0, 0.5))
+    box.x1.value = 0.5
+    assert box.picture.full_draws == 1
+    box.activation.value = "tanh"  # new bars' label, new legend: a new layout
+    assert box.picture.full_draws == 2
+    np.testing.assert_array_equal(_pixels(box.children[-1].value), _full_drawing(box))
+
+
+def _text_figure():
+    """Texts of every kind the widgets draw: CJK and Latin, sizes, colours, rotations,
+    no antialiasing, and positions at many fractions of a pixel."""
+    from matplotlib.figure import Figure
+
+    from mlp_course.course.plotting import setup_fonts
+
+    setup_fonts()
+    figure = Figure(figsize=(4, 3), dpi=100)
+    for index in range(24):
+        figure.text(0.05 + 0.0137 * index, 0.04 * index, f"{index / 7:.3f} 损失 ŷ",
+                    fontsize=6 + index % 7, color=f"C{index % 10}",
+                    rotation=(0, 30, 90, -45)[index % 4], antialiased=index % 5 != 0)
+    figure.text(0.5, 0.9, "第一行\nsecond line", ha="center", va="top", fontsize=11)
+    figure.text(0.6, 0.5, r"$\hat{y} = \mathrm{softmax}(z)$", fontsize=10)  # mathtext
+    return figure
+
+
+def test_text_drawn_from_the_glyph_cache_is_matplotlibs_text():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = _text_figure()
+    plain = FigureCanvasAgg(figure)
+    plain.draw()
+    want = np.asarray(plain.buffer_rgba()).copy()
+    picture = BlitImage(figure, type("Image", (), {"value": b""})())
+    picture.draw()  # fills the caches
+    picture.draw()  # draws from them
+    assert picture.canvas.get_renderer()._widget_text_cache
+    np.testing.assert_array_equal(np.asarray(picture.canvas.buffer_rgba()), want)
+    np.testing.assert_array_equal(_pixels(picture.image.value), want[..., :3])
+
+
+def test_the_png_holds_the_canvas_pixels():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(_text_figure())
+    canvas.draw()
+    decoded = Image.open(io.BytesIO(_encode_png(canvas)))
+    assert decoded.size == canvas.get_width_height()
+    np.testing.assert_array_equal(np.asarray(decoded.convert("RGBA")),
+                                  np.asarray(canvas.buffer_rgba()))
 
 
 def test_the_widget_benchmark_runs_and_prints_both_tables():

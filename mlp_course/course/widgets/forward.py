@@ -341,17 +341,20 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     plane, hidden, outputs = axes
 
     def draw():
+        previous = box.artists and box.artists["limit"]
         updated = draw_forward(axes, box.view, box.artists)
-        # the regions, unit lines and arrows follow the weights, the hidden layer's
-        # axis its scale: moving the input seldom changes either
-        seldom = (box.view["activation"], float(box.view["W1"][0, 0]), updated["limit"])
+        # the hidden layer's axis follows its scale, the regions, unit lines and arrows
+        # follow the weights: moving the input seldom changes either, and the scale
+        # steps least often
+        weights = float(box.view["W1"][0, 0])
         if updated is box.artists:
-            picture.update(seldom_changed=seldom != box.seldom)
+            picture.update(changed=0 if updated["limit"] != previous
+                           else 1 if weights != box.weights else None)
         else:
             box.artists = updated
             picture.draw(
-                seldom=[updated["regions"], *updated["unit_lines"], *updated["unit_arrows"],
-                        hidden.yaxis],
+                layers=[[hidden.yaxis],
+                        [updated["regions"], *updated["unit_lines"], *updated["unit_arrows"]]],
                 dynamic=[updated["point"], plane.title,
                          *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"],
                          updated["zero"], *updated["probability_bars"],
@@ -360,7 +363,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
                          # full draw
                          *plane.spines.values(), *hidden.spines.values(),
                          *outputs.spines.values()])
-        box.seldom = seldom
+        box.weights = weights
 
     painter = Coalescer(draw)
 
@@ -369,7 +372,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
         painter.request()
 
-    box.artists, box.seldom, box.painter, box.picture = None, None, painter, picture
+    box.artists, box.weights, box.painter, box.picture = None, None, painter, picture
     for control in (x1, x2, weight, chooser):
         control.observe(changed, names="value")
     changed()

@@ -203,11 +203,12 @@ def gradient_explorer(logits=(2.0, 1.0, 0.1), target: int = 0, limit: float = 6.
             picture.update()
             return
         box.artists = updated
-        # whatever a bar can cover (the star, the zero line) is redrawn too; the legend
-        # stays above 1, out of the bars' reach
+        # whatever a bar can cover (the star, the zero line, the frames) is redrawn too;
+        # of the probabilities' frame only the bottom, on which the bars stand: the
+        # legend above may reach over the sides, and a full draw puts it on top of them
         picture.draw([*updated["prob_bars"], *updated["grad_bars"], *updated["grad_texts"],
-                      updated["star"], updated["zero"], ax_probs.title, *ax_probs.spines.values(),
-                      *ax_grad.spines.values()])
+                      updated["star"], updated["zero"], ax_probs.title,
+                      ax_probs.spines["bottom"], *ax_grad.spines.values()])
 
     painter = Coalescer(draw)
 

@@ -391,7 +391,7 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
             box.artists = updated
             picture.draw(
                 # the curves' axes change only when a scale steps to its next value
-                seldom=[ax_loss.xaxis, ax_loss.yaxis, ax_accuracy.xaxis],
+                layers=[[ax_loss.xaxis, ax_loss.yaxis, ax_accuracy.xaxis]],
                 dynamic=[updated["regions"], updated["points"], ax_boundary.title,
                          updated["loss_line"], ax_loss.title, updated["accuracy_line"],
                          ax_accuracy.title,
@@ -401,7 +401,7 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
             if key in pictures:
                 image.value = pictures[key]
                 return
-            picture.update(seldom_changed=updated["limits"] != old_limits)
+            picture.update(changed=0 if updated["limits"] != old_limits else None)
         pictures[key] = image.value
 
     painter = Coalescer(draw)
