@@ -54,7 +54,16 @@ def test_mean_over_the_wrong_axis_fails_on_shape():
 
     outcome, shown = _verdict(row_mean)
     assert outcome.status == FAILED and "wrong shape" in shown
-    assert "axis=1" in shown  # the hint points at the fix
+    # the hint says what the output shows, not which axis to write
+    assert "mean of every column" in shown and "axis=1" not in shown
+
+
+def test_a_sum_instead_of_a_mean_is_diagnosed():
+    def row_mean(X):
+        return X.sum(axis=1)
+
+    outcome, shown = _verdict(row_mean)
+    assert outcome.status == FAILED and "exactly D times the right one" in shown
 
 
 def test_keepdims_fails_on_shape():

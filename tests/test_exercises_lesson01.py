@@ -82,7 +82,7 @@ def test_naive_softmax_fails_with_nan_on_huge_logits():
     outcome, shown = _verdict(SOFTMAX, softmax)
     assert outcome.status == FAILED
     assert "nan" in shown and "10⁴" in shown
-    assert "Subtract each row's maximum" in shown
+    assert "derivation task 1" in shown and "no exponential overflows" in shown
 
 
 def test_softmax_over_the_wrong_axis_fails():
@@ -101,7 +101,9 @@ def test_softmax_without_keepdims_breaks_on_a_batch():
 
     outcome, shown = _verdict(SOFTMAX, softmax)
     assert outcome.status in (FAILED, ERROR)
-    assert "keepdims=True" in shown
+    # an error on a batch points at the kept axis; values that pass the shapes show rows
+    # that do not sum to 1
+    assert "keep that axis" in shown or "rows do not sum to 1" in shown
 
 
 def test_returning_the_wrong_shape_fails():
@@ -180,7 +182,7 @@ def test_log_of_stable_softmax_fails_on_huge_logits():
 
     outcome, shown = _verdict(LOG_SOFTMAX, log_softmax)
     assert outcome.status == FAILED and "values are wrong" in shown
-    assert "10⁴" in shown and "log 0" in shown
+    assert "10⁴" in shown and "−inf where the right one is finite" in shown
 
 
 def test_log_softmax_without_max_shift_fails_on_huge_logits():

@@ -151,7 +151,7 @@ def test_entropy_over_the_wrong_axis_fails_with_the_axis_hint(seed):
 
     outcome, shown = _verdict(ENTROPY, entropy, seed)
     # a square batch gives the right shape but wrong values; either way the hint names the axis
-    assert outcome.status == FAILED and "axis=1" in shown
+    assert outcome.status == FAILED and "shape (N,)" in shown and "axis=1" not in shown
     assert "wrong shape" in shown or "values are wrong" in shown
 
 
@@ -211,7 +211,8 @@ def test_cross_entropy_sum_instead_of_mean_fails():
         return learner_cross_entropy(logits, target) * len(logits)
 
     outcome, shown = _verdict(CROSS_ENTROPY, cross_entropy)
-    assert outcome.status == FAILED and "values are wrong" in shown and "divide by N" in shown
+    assert outcome.status == FAILED and "values are wrong" in shown
+    assert "exactly N times the right one" in shown
 
 
 def test_cross_entropy_returning_per_example_losses_fails_on_shape():

@@ -145,7 +145,8 @@ def test_forgotten_transpose_fails():
         return X @ W + b
 
     outcome, shown = _verdict(LINEAR, linear_forward)
-    assert outcome.status == ERROR and "W.T" in shown
+    assert outcome.status == ERROR and "why does a transpose appear" in shown
+    assert "W.T" not in shown
 
 
 def test_transpose_that_fits_square_shapes_only_is_caught():
@@ -162,7 +163,7 @@ def test_bias_along_the_batch_axis_fails():
         return out + b[:, None] if out.shape[0] == out.shape[1] else out + b
 
     outcome, shown = _verdict(LINEAR, linear_forward)
-    assert outcome.status == FAILED and "b[:, None]" in shown
+    assert outcome.status == FAILED and "every row of the result gets the same b" in shown
 
 
 def test_forgotten_bias_fails():
@@ -187,7 +188,7 @@ def test_masked_relu_gives_nan_on_minus_inf():
 
     outcome, shown = _verdict(RELU, relu)
     assert outcome.status == FAILED and "nan" in shown and "±inf" in shown
-    assert "np.maximum" in shown
+    assert "without that multiplication" in shown and "np.maximum" not in shown
 
 
 def test_in_place_relu_is_reported():
@@ -212,7 +213,8 @@ def test_textbook_tanh_fails_with_nan():
         return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
 
     outcome, shown = _verdict(TANH, tanh)
-    assert outcome.status == FAILED and "nan" in shown and "2σ(2z) − 1" in shown
+    assert outcome.status == FAILED and "nan" in shown and "how is tanh related to σ" in shown
+    assert "2σ(2z) − 1" not in shown
 
 
 def test_stable_tanh_through_sigmoid_passes():

@@ -15,7 +15,7 @@ import re
 
 from ..course.exercises.core import (ERROR, FAILED, FORBIDDEN, MISSING, NOT_IMPLEMENTED, PASSED,
                                      TIMEOUT_HINT, Case, Exercise, Outcome, changed_input_message,
-                                     default_compare, forbidden_message, hint_for_error,
+                                     compare_output, forbidden_message, hint_for_error,
                                      inputs_unchanged, not_implemented_message, passed_message,
                                      raised_message, wrong_message)
 from ..i18n import Message
@@ -201,7 +201,8 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
         if error == "MemoryError":
             return call_cut_short(exercise, MEMORY, case, number, 0.0, error)
         return outcome(exercise, ERROR, raised_message(exercise.id, number, error, text), case,
-                       hint=hint_for_error(error, case, exercise) or False, cases_run=number)
+                       hint=hint_for_error(error, case, exercise, text) or False,
+                       cases_run=number)
     try:
         got = decode(result.get("output"), folder)
     except ExchangeError as problem:
@@ -213,9 +214,8 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
     if after is not None and _inputs_changed(case.args, after):
         return outcome(exercise, FAILED, changed_input_message(exercise.id), case,
                        cases_run=number)
-    compare = exercise.compare or default_compare
     try:
-        mismatch = compare(got, expected, case)
+        mismatch = compare_output(exercise, got, expected, case)
     except Exception as error:  # an output so odd the comparison itself fails is wrong
         return outcome(exercise, FAILED, Message(
             zh="❌ {name}：返回值无法与正确结果比较（{error}）。",
@@ -223,5 +223,5 @@ def judge(exercise: Exercise, case: Case, expected, number: int, result, folder:
             name=exercise.id, error=type(error).__name__), case, hint=True, cases_run=number)
     if mismatch is not None:
         return outcome(exercise, FAILED, wrong_message(exercise.id, mismatch.public), case,
-                       hint=True, cases_run=number)
+                       hint=mismatch.hint or True, cases_run=number)
     return None

@@ -52,8 +52,27 @@ class Case:
 
 
 @dataclass
+class Symptom:
+    """What a wrong output shows, and the hint that fits it.  错误输出呈现的症状及对应提示。
+
+    ``seen(got, expected, case)`` is true when the learner's output ``got``
+    shows the symptom (rows that do not sum to 1, a result N times too large, a
+    transposed matrix, ...); ``hint`` then says what the output shows and where
+    the learner's own derivation leads, never the formula itself.
+    """
+
+    seen: Callable[[Any, Any, Case], bool]
+    hint: Message
+
+
+@dataclass
 class Exercise:
-    """A function the learner implements, and how to check it.  一道练习题。"""
+    """A function the learner implements, and how to check it.  一道练习题。
+
+    Hints go from gentle to specific: ``hint`` points back to the lesson's
+    derivation, a case's ``hint`` says what its kind of input probes, and a
+    matching ``symptoms`` entry says what the learner's own output shows.
+    """
 
     id: str
     lesson: str
@@ -66,6 +85,7 @@ class Exercise:
     forbidden: tuple[str, ...] = ()
     hint: Message | None = None
     compare: Callable[[Any, Any, Case], "Mismatch | None"] | None = None
+    symptoms: tuple[Symptom, ...] = ()
 
     def __post_init__(self):
         # Calling the exercise's own reference answer is never a solution, whichever lesson
@@ -87,6 +107,7 @@ class Mismatch:
 
     public: Message
     detail: str = ""
+    hint: Message | None = None
 
 
 @dataclass
@@ -269,6 +290,29 @@ def compare_array_list(got: Any, expected: Sequence, case: Case, name: str) -> M
     return None
 
 
+def compare_output(exercise: "Exercise", got: Any, expected: Any, case: Case) -> Mismatch | None:
+    """Compare with the exercise's own rule; a mismatch carries the hint of the first
+    symptom the output shows (the learner's check and the grader both call this)."""
+    mismatch = (exercise.compare or default_compare)(got, expected, case)
+    if mismatch is not None and mismatch.hint is None:
+        mismatch.hint = diagnose(exercise, got, expected, case)
+    return mismatch
+
+
+def diagnose(exercise: "Exercise", got: Any, expected: Any, case: Case) -> Message | None:
+    """The hint of the first of the exercise's symptoms that ``got`` shows, if any."""
+    for symptom in exercise.symptoms:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                seen = bool(symptom.seen(got, expected, case))
+        except Exception:  # an output too odd to read shows no symptom
+            seen = False
+        if seen:
+            return symptom.hint
+    return None
+
+
 def _detail(got: np.ndarray, expected: np.ndarray) -> str:
     return "\n".join([
         str(Message(zh="期望：", en="expected:")) + " " + _format_array(expected),
@@ -439,14 +483,25 @@ RECURSION_HINT = Message(
     en="The function calls itself (or two functions call each other) without an end. Check "
        "whether the body calls a function of the same name by mistake.")
 
+READ_ONLY_HINT = Message(
+    zh="你的函数想改动传入的数组，而检查时传入的数组是只读的。返回新的数组，不要原地修改"
+       "（例如不要写 p -= … 或 p[...] = …）：原地修改会悄悄改掉调用者的数据。",
+    en="Your function tried to change an array it was given, and the check passes read-only "
+       "arrays. Return new arrays instead of changing them in place (no p -= … or p[...] = …): "
+       "an in-place change silently alters the caller's data.")
 
-def hint_for_error(error: str, case: Case | None, exercise: "Exercise") -> Message | None:
-    """The hint that fits an exception: the way out of the program or a runaway recursion
-    has its own; any other error the hint of the input that triggered it."""
+
+def hint_for_error(error: str, case: Case | None, exercise: "Exercise",
+                   text: str = "") -> Message | None:
+    """The hint that fits an exception (``error`` is its type's name, ``text`` its message):
+    the way out of the program, a runaway recursion and a write to a read-only input have
+    their own; any other error the hint of the input that triggered it."""
     if error == "SystemExit":
         return EXIT_HINT
     if error == "RecursionError":
         return RECURSION_HINT
+    if "read-only" in text:
+        return READ_ONLY_HINT
     return (case.hint if case is not None else None) or exercise.hint
 
 
@@ -502,7 +557,6 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
     if cases is None:
         rng = np.random.default_rng(seed)
         cases = exercise.cases(rng)
-    compare = exercise.compare or default_compare
     for number, case in enumerate(cases, start=1):
         args, kwargs = _snapshot(case.args, case.kwargs)
         expected = exercise.expected(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
@@ -519,15 +573,16 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
         except BaseException as error:  # the learner's bug, reported, never re-raised
             return Outcome(exercise.id, ERROR, raised_message(
                 exercise.id, number, type(error).__name__, str(error)[:300]),
-                kind=case.kind, hint=hint_for_error(type(error).__name__, case, exercise),
+                kind=case.kind, hint=hint_for_error(type(error).__name__, case, exercise,
+                                                    str(error)),
                 max_points=max_points, cases_run=number)
         if not (inputs_unchanged(case.args, args) and inputs_unchanged(case.kwargs, kwargs)):
             return Outcome(exercise.id, FAILED, changed_input_message(exercise.id),
                            kind=case.kind, max_points=max_points, cases_run=number)
-        mismatch = compare(got, expected, case)
+        mismatch = compare_output(exercise, got, expected, case)
         if mismatch is not None:
             return Outcome(exercise.id, FAILED, wrong_message(exercise.id, mismatch.public),
-                           kind=case.kind, hint=case.hint or exercise.hint,
+                           kind=case.kind, hint=mismatch.hint or case.hint or exercise.hint,
                            detail=mismatch.detail, max_points=max_points, cases_run=number)
     return Outcome(exercise.id, PASSED, passed_message(exercise.id, len(cases)),
                    points=max_points, max_points=max_points, cases_run=len(cases))

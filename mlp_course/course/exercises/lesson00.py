@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...i18n import Message
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import close, scaled
 
 __all__ = ["row_mean", "WARMUP_MEAN"]
 
@@ -43,8 +44,9 @@ def _cases(rng: np.random.Generator) -> list[Case]:
         return (rng.standard_normal((n, d)) * scale).astype(dtype)
 
     wrong_axis = Message(
-        zh="检查求平均的轴：每一行求一个平均值，结果的形状是 (N,)，应沿 axis=1 求平均。",
-        en="Check the axis: one mean per row gives shape (N,), so average along axis=1.")
+        zh="每一行求一个平均值：N 行的矩阵应得到 N 个数，形状为 (N,)。回到推导任务 1：沿哪个轴走才是走过一行？",
+        en="One mean per row: a matrix of N rows gives N numbers, shape (N,). Back to "
+           "derivation task 1: along which axis do you walk through a row?")
     return [
         Case((normal(4, 3),), Message(zh="一个 4×3 的小矩阵", en="a small 4×3 matrix"),
              hint=wrong_axis),
@@ -83,4 +85,20 @@ WARMUP_MEAN = register(Exercise(
     forbidden=("torch",),
     hint=Message(zh="np.mean 或 X.mean 的 axis 参数决定沿哪个方向求平均。",
                  en="The axis argument of np.mean / X.mean decides which direction is averaged."),
+    symptoms=(
+        Symptom(lambda got, expected, case: close(got, np.mean(case.args[0], axis=0), case,
+                                                  like=expected),
+                Message(zh="你的结果是每一列的平均值（每列一个数），而要的是每一行一个：换另一个轴。",
+                        en="Your result holds the mean of every column (one number per column); "
+                           "one per row is wanted: use the other axis.")),
+        Symptom(lambda got, expected, case: close(got, np.mean(case.args[0]), case,
+                                                  like=expected),
+                Message(zh="你的结果是整个矩阵的平均值（一个数）：不指定轴时会对所有元素求平均。",
+                        en="Your result is the mean of the whole matrix (one number): without an "
+                           "axis every entry is averaged.")),
+        Symptom(scaled(lambda case: np.shape(case.args[0])[1]),
+                Message(zh="你的结果正好是正确值的 D 倍（D 为列数）：求了和，还没有除以个数。",
+                        en="Your result is exactly D times the right one (D columns): a sum, not "
+                           "yet divided by the count.")),
+    ),
 ))

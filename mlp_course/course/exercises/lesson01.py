@@ -13,7 +13,8 @@ import numpy as np
 
 from ...nn import probability
 from ...i18n import Message
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import all_of, looks_like, sums_along
 
 __all__ = ["SOFTMAX", "LOG_SOFTMAX"]
 
@@ -23,30 +24,72 @@ _SHORTCUTS = ("torch", "scipy", "jax", "tensorflow", "sklearn", "mlp_course.soft
               "mlp_course.nn.losses", "mlp_course.cross_entropy")
 
 _KEEP_DIMS = Message(
-    zh="用 axis=-1 并设 keepdims=True 求每行的最大值与和，同一段代码就能同时处理 (C,) 和 (N, C)。",
-    en="Take the max and the sum with axis=-1 and keepdims=True: the same code then works "
-       "for (C,) and (N, C).")
+    zh="同一段代码要同时处理一维的 (C,) 和二维的 (N, C)：沿最后一个轴归约，并让归约的结果保留这一维，"
+       "它才能和原数组正确地广播（第 00 课推导任务 1）。",
+    en="The same code must handle a 1-D (C,) and a 2-D (N, C): reduce along the last axis and "
+       "keep that axis in the result, so that it broadcasts back against the input (lesson 00, "
+       "derivation task 1).")
 _OVERFLOW = Message(
-    zh="e 的 10⁴ 次方超出浮点数范围变成 inf，inf/inf 得到 nan。先减去每一行的最大值"
-       "（softmax 的结果不变），指数就不会溢出。",
-    en="e to the power 10⁴ is beyond floating point and becomes inf, and inf/inf is nan. "
-       "Subtract each row's maximum first (softmax does not change) so no exponential overflows.")
+    zh="e 的 10⁴ 次方超出浮点数范围变成 inf，inf/inf 得到 nan。回到推导任务 1：softmax 允许把一行的"
+       "所有 logit 平移同一个量，选哪个量才能保证没有一个指数会溢出？",
+    en="e to the power 10⁴ is beyond floating point and becomes inf, and inf/inf is nan. Back "
+       "to derivation task 1: softmax lets you shift all logits of a row by the same amount; "
+       "which amount guarantees that no exponential overflows?")
 _UNDERFLOW = Message(
-    zh="所有 logit 都很负时，每个 e^z 都下溢为 0，0/0 得到 nan。减去最大值后最大的一项变成 e^0 = 1，分母至少为 1。",
-    en="When every logit is very negative each e^z underflows to 0, and 0/0 is nan. After "
-       "subtracting the maximum the largest term is e^0 = 1, so the denominator is at least 1.")
+    zh="所有 logit 都很负时，每一项指数都下溢为 0，分母也是 0，0/0 得到 nan。"
+       "你在推导任务 1 中选的平移，是否也保证了分母至少为 1？",
+    en="When every logit is very negative, every exponential underflows to 0, so does the "
+       "denominator, and 0/0 is nan. Does the shift you chose in derivation task 1 also "
+       "guarantee a denominator of at least 1?")
 _MINUS_INF = Message(
-    zh="−inf 的 logit 表示概率为 0。减去（有限的）最大值后它仍是 −inf，exp 得到 0——不需要特殊处理。",
-    en="A logit of −inf means probability 0. After subtracting the (finite) maximum it is still "
-       "−inf and exp gives 0: no special case is needed.")
+    zh="logit 为 −inf 表示这一类的概率为 0（对数概率为 −inf），其他类别照常。结果里出现 nan，"
+       "说明某一步算了 inf − inf 或 0 × inf：找出是哪一步。平移的量是有限数时，−inf 平移后仍是 −inf。",
+    en="A logit of −inf means that class has probability 0 (log-probability −inf) and the "
+       "other classes are as usual. A nan in your result means some step computed inf − inf or "
+       "0 × inf: find which. Shifted by a finite amount, −inf stays −inf.")
 _FLOAT32 = Message(
     zh="保持输入的 dtype：float32 输入应得到 float32 输出（不要用 np.float64 或 dtype=float 转换）。",
     en="Keep the input's dtype: float32 in, float32 out (no np.float64 or dtype=float conversion).")
 _LOG_OF_ZERO = Message(
-    zh="log(softmax(z)) 会把下溢为 0 的概率变成 log 0 = −inf。直接算 "
-       "z − max − log(∑ exp(z − max))，不要先算出概率再取对数。",
-    en="log(softmax(z)) turns probabilities that underflowed to 0 into log 0 = −inf. Compute "
-       "z − max − log(∑ exp(z − max)) directly instead of taking the log of probabilities.")
+    zh="先算出概率再取对数，会把下溢为 0 的概率变成 log 0 = −inf。回到推导任务 2：把平移后的式子在对数域里"
+       "化简，整个计算都不需要先得到概率。",
+    en="Taking the log of probabilities turns those that underflowed to 0 into log 0 = −inf. "
+       "Back to derivation task 2: simplify the shifted expression in the log domain, so that "
+       "no step needs the probabilities themselves.")
+
+# What a wrong output shows (checked in this order; the first one seen gives the hint).
+_SOFTMAX_SYMPTOMS = (
+    Symptom(looks_like(lambda expected, case: np.log(expected)),
+            Message(zh="你返回的是对数概率，而这里要的是概率本身。",
+                    en="You returned log-probabilities; this exercise wants the probabilities.")),
+    Symptom(all_of(lambda got, expected, case: np.ndim(got) == 2 and np.shape(got)[0] > 1,
+                   sums_along(0, 1.0), sums_along(-1, 1.0, want=False)),
+            Message(zh="你的结果每一列加起来等于 1，每一行却不是：归一化沿错了轴，每个样本（每一行）"
+                       "应各自归一化。",
+                    en="Your columns sum to 1 but your rows do not: you normalised along the "
+                       "wrong axis; each example (each row) is normalised on its own.")),
+    Symptom(sums_along(-1, 1.0, want=False),
+            Message(zh="你的结果每一行加起来不等于 1，所以还不是概率分布：检查分母是否正好是同一行所有"
+                       "分子之和。",
+                    en="Your rows do not sum to 1, so they are not yet distributions: check that "
+                       "each denominator is exactly the sum of that row's numerators.")),
+)
+_LOG_SOFTMAX_SYMPTOMS = (
+    Symptom(looks_like(lambda expected, case: np.exp(expected)),
+            Message(zh="你返回的是概率，而这里要的是对数概率。",
+                    en="You returned probabilities; this exercise wants log-probabilities.")),
+    Symptom(lambda got, expected, case: bool(np.any(np.isneginf(got) & np.isfinite(expected))),
+            Message(zh="你的结果在正确值有限的位置出现了 −inf：那里的概率下溢成了 0，又被取了对数。"
+                        "回到推导任务 2，在对数域里化简。",
+                    en="Your result has −inf where the right one is finite: a probability there "
+                       "underflowed to 0 and was then logged. Back to derivation task 2: "
+                       "simplify in the log domain.")),
+    Symptom(lambda got, expected, case: sums_along(-1, 1.0, want=False)(
+                np.exp(np.asarray(got)), expected, case),
+            Message(zh="把你的结果取 exp 后，每一行加起来不等于 1：这些还不是一个分布的对数。",
+                    en="Exponentiated, your rows do not sum to 1: these are not yet the logs "
+                       "of a distribution.")),
+)
 
 
 def _logit_cases(rng: np.random.Generator, log: bool) -> list[Case]:
@@ -126,11 +169,11 @@ SOFTMAX = register(Exercise(
     expected=_expected_softmax,
     reference=probability.softmax,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="回到推导任务 1：利用平移不变性减去一个依赖于 z 的常数，让每个指数都 ≤ 0、"
-                    "分母 ≥ 1；沿最后一个轴（keepdims=True）计算。",
-                 en="Go back to derivation task 1: use shift invariance to subtract a constant that "
-                    "depends on z, so that every exponent is <= 0 and the denominator >= 1; work "
-                    "along the last axis (keepdims=True)."),
+    hint=Message(zh="回到推导任务 1：softmax 在平移下有什么不变性？选一个平移，使任何指数都不会上溢，"
+                    "分母也不会变成 0。",
+                 en="Go back to derivation task 1: what is softmax invariant to? Choose a shift "
+                    "so that no exponential overflows and the denominator cannot become 0."),
+    symptoms=_SOFTMAX_SYMPTOMS,
 ))
 
 LOG_SOFTMAX = register(Exercise(
@@ -143,8 +186,8 @@ LOG_SOFTMAX = register(Exercise(
     expected=_expected_log_softmax,
     reference=probability.log_softmax,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="回到推导任务 2：把 e 的最大值次方从对数里的和中提出来，直接在对数域写出结果，"
-                    "不要先算概率再取对数。",
-                 en="Go back to derivation task 2: factor e to the maximum out of the sum inside the "
-                    "log and write the result in the log domain, never forming probabilities."),
+    hint=Message(zh="回到推导任务 2：在对数域里写出结果，整个计算都不先算出概率。",
+                 en="Go back to derivation task 2: write the result in the log domain, without "
+                    "ever forming the probabilities."),
+    symptoms=_LOG_SOFTMAX_SYMPTOMS,
 ))

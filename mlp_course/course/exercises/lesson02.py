@@ -14,7 +14,8 @@ import numpy as np
 from ...nn import losses
 from ...i18n import Message
 from ...nn.probability import _log_softmax
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import batch_size, looks_like, negated, scaled
 
 __all__ = ["NLL_LOSS"]
 
@@ -22,14 +23,39 @@ _SHORTCUTS = ("torch", "scipy", "jax", "tensorflow", "sklearn", "mlp_course.nll_
               "mlp_course.cross_entropy", "mlp_course.nn.losses")
 
 _PICK = Message(
-    zh="对第 i 个样本只取真实类别那一项：log_probs[np.arange(N), target]，"
-       "得到形状 (N,) 的数组，再取负号求平均。",
-    en="For example i take only the true class's entry, log_probs[np.arange(N), target], "
-       "an array of shape (N,); then negate and average.")
+    zh="每个样本只用到真实类别那一项的对数概率：先把这 N 个数取出来（形状 (N,)，推导任务 2），"
+       "再按第 02 课的定义看看还差符号和批量平均这两步中的哪一步。",
+    en="Each example uses only the log-probability of its true class: pick those N numbers "
+       "out first (shape (N,), derivation task 2), then check the sign and the batch mean the "
+       "lesson's definition asks for.")
 _ZERO_TIMES_INF = Message(
-    zh="用 one-hot 矩阵乘以 log_probs 会算出 0 × (−inf) = nan。用花式索引直接取出真实类别的那一项。",
-    en="Multiplying a one-hot matrix by log_probs computes 0 × (−inf) = nan. Pick the true "
-       "class's entry with fancy indexing instead.")
+    zh="结果是 nan：乘以独热矩阵会在被屏蔽的类别处算出 0 × (−inf) = nan。只取出真实类别那一项，"
+       "就不会碰到别处的 −inf。",
+    en="A nan result: multiplying by a one-hot matrix computes 0 × (−inf) = nan at the masked "
+       "classes. Pick only the true class's entry and the −inf elsewhere is never touched.")
+_SCALAR = Message(
+    zh="N = 1 时损失仍是一个标量（0 维），而不是形状为 (1,) 的数组。",
+    en="With N = 1 the loss is still a scalar (0-d), not an array of shape (1,).")
+
+# What a wrong output shows (checked in this order; the first one seen gives the hint).
+_SYMPTOMS = (
+    Symptom(lambda got, expected, case: np.shape(got) == np.shape(case.args[1]) and np.size(got) > 1,
+            Message(zh="你返回了每个样本各自的损失（形状 (N,)）；这里要的是整个批量的一个数。",
+                    en="You returned every example's own loss (shape (N,)); one number for the "
+                       "whole batch is wanted.")),
+    Symptom(negated(),
+            Message(zh="你的损失符号反了：对数概率不大于 0，损失不会是负数。",
+                    en="Your loss has the wrong sign: log-probabilities are at most 0, so the "
+                       "loss is never negative.")),
+    Symptom(scaled(batch_size()),
+            Message(zh="你的损失正好是正确值的 N 倍（N 为批量大小）：这里要的是批量平均，不是总和。",
+                    en="Your loss is exactly N times the right one (N is the batch size): the "
+                       "batch mean is wanted, not the sum.")),
+    Symptom(looks_like(lambda expected, case: -np.mean(case.args[0])),
+            Message(zh="你的损失用到了每个类别的对数概率，而不只是真实类别那一项。",
+                    en="Your loss uses the log-probabilities of every class, not only the "
+                       "true class's.")),
+)
 
 
 def _log_probs(rng, n, c, scale=3.0, dtype=np.float64):
@@ -56,8 +82,7 @@ def _cases(rng: np.random.Generator) -> list[Case]:
              hint=_PICK),
         Case((_log_probs(rng, 1, 6), rng.integers(0, 6, 1)),
              Message(zh="只有一个样本的批量（N = 1）", en="a batch of one example (N = 1)"),
-             hint=Message(zh="N = 1 时损失仍是一个标量，就是 −log p。",
-                          en="With N = 1 the loss is still a scalar: just −log p.")),
+             hint=_SCALAR),
         Case((np.zeros((4, 1)), np.zeros(4, dtype=np.int64)),
              Message(zh="只有一个类别（C = 1，概率都是 1）", en="a single class (C = 1, every probability is 1)"),
              hint=Message(zh="log 1 = 0，所以损失是 0。", en="log 1 = 0, so the loss is 0.")),
@@ -107,8 +132,8 @@ NLL_LOSS = register(Exercise(
     expected=_expected,
     reference=losses.nll_loss,
     forbidden=_SHORTCUTS,
-    hint=Message(zh="回到推导任务 2：每个样本只取真实类别那一项的对数概率（花式索引），"
-                    "对 N 个样本取平均，再加负号。",
-                 en="Go back to derivation task 2: take each example's log-probability of its true "
-                    "class only (fancy indexing), average over the N examples, and negate."),
+    hint=Message(zh="回到推导任务 2：损失只用到这个矩阵中的哪些元素？",
+                 en="Go back to derivation task 2: which entries of the matrix does the loss "
+                    "use?"),
+    symptoms=_SYMPTOMS,
 ))

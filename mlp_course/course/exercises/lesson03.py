@@ -19,7 +19,8 @@ import numpy as np
 from ...i18n import Message
 from ...nn.losses import cross_entropy as _library_cross_entropy
 from ...nn.probability import entropy as _library_entropy
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import batch_size, negated, scaled
 
 __all__ = ["ENTROPY", "CROSS_ENTROPY"]
 
@@ -34,18 +35,34 @@ def _dirichlet(rng: np.random.Generator, n: int, c: int, dtype=np.float64) -> np
 # ---------------------------------------------------------------- entropy
 
 _ZERO_LOG_ZERO = Message(
-    zh="约定 0·log 0 = 0（因为 p·log p 在 p→0 时趋于 0）。但 np.log(0) = -inf，"
-       "而 0 * (-inf) = nan。只在 p > 0 的位置取对数，例如用 np.where，"
-       "或 np.log(p, where=p > 0, out=np.zeros_like(p))。",
-    en="By convention 0·log 0 = 0 (p·log p tends to 0 as p→0). But np.log(0) = -inf and "
-       "0 * (-inf) = nan. Take the log only where p > 0, e.g. with np.where or "
-       "np.log(p, where=p > 0, out=np.zeros_like(p)).")
+    zh="约定 0·log 0 = 0（概率趋于 0 时，这一项的极限是 0）。但 np.log(0) = −inf，而 0 × (−inf) = nan。"
+       "让概率为 0 的项直接贡献 0、不对它们取对数，例如用 np.where，或 np.log 的 where= 与 out= 参数。",
+    en="By convention 0·log 0 = 0 (the term's limit as the probability goes to 0). But "
+       "np.log(0) = −inf and 0 × (−inf) = nan. Let the entries with probability 0 contribute 0 "
+       "without taking their log, e.g. with np.where or the where= and out= arguments of np.log.")
 _ROW_AXIS = Message(
-    zh="每一行是一个分布，对类别轴（axis=1）求和，结果形状为 (N,)。",
-    en="Each row is one distribution: sum over the class axis (axis=1), giving shape (N,).")
+    zh="每一行是一个分布，各有一个熵：结果的形状为 (N,)，沿类别所在的轴归约。",
+    en="Each row is one distribution with one entropy: the result has shape (N,), reduced "
+       "along the class axis.")
 _KEEP_DTYPE = Message(
     zh="结果的 dtype 应与输入一致：float32 输入得到 float32 输出。",
     en="Keep the input's dtype: float32 in, float32 out.")
+
+# What a wrong entropy shows (checked in this order; the first one seen gives the hint).
+_ENTROPY_SYMPTOMS = (
+    Symptom(lambda got, expected, case: np.shape(got) == np.shape(case.args[0]),
+            Message(zh="你返回了每个元素各自的贡献（形状 (N, C)），还要在每一行内把它们合起来。",
+                    en="You returned every entry's own contribution (shape (N, C)); they still "
+                       "have to be combined within each row.")),
+    Symptom(negated(),
+            Message(zh="你的熵是负数，而熵不会小于 0（推导任务 1）：检查符号。",
+                    en="Your entropies are negative, but entropy is never below 0 (derivation "
+                       "task 1): check the sign.")),
+    Symptom(scaled(lambda case: 1.0 / np.log(2.0)),
+            Message(zh="你的结果是正确值的 1/ln 2 倍：这里用自然对数（单位是奈特），不是以 2 为底的对数。",
+                    en="Your result is 1/ln 2 times the right one: natural logarithms are used "
+                       "here (nats), not base-2 logarithms.")),
+)
 
 
 def _entropy_cases(rng: np.random.Generator) -> list[Case]:
@@ -110,39 +127,67 @@ ENTROPY = register(Exercise(
     expected=_entropy_expected,
     reference=_library_entropy,
     forbidden=_FORBIDDEN,
-    hint=_ZERO_LOG_ZERO,
+    hint=Message(zh="回到熵的定义：它是一个分布下“意外程度”的期望。注意 0·log 0 = 0 的约定，"
+                    "以及熵不会是负数（推导任务 1）。",
+                 en="Back to the definition: entropy is the expected surprise under a "
+                    "distribution. Mind the convention 0·log 0 = 0, and that entropy is never "
+                    "negative (derivation task 1)."),
+    symptoms=_ENTROPY_SYMPTOMS,
 ))
 
 
 # ---------------------------------------------------------------- cross-entropy
 
 _OVERFLOW = Message(
-    zh="np.exp(1e4) 会溢出成 inf，inf/inf = nan。先减去每行的最大值，"
-       "再用 log-sum-exp 直接得到 log softmax，不要先算 softmax 再取 log。",
-    en="np.exp(1e4) overflows to inf, and inf/inf = nan. Subtract each row's maximum "
-       "first and get log softmax directly from log-sum-exp, instead of taking the log of a softmax.")
+    zh="np.exp(1e4) 溢出为 inf，inf/inf = nan。第 01 课的 log_softmax 已经解决了这个问题：在对数域里"
+       "直接得到对数概率（第 01 课推导任务 2），不要先算 softmax 再取对数，也不要加 ε。",
+    en="np.exp(1e4) overflows to inf, and inf/inf = nan. Lesson 01's log_softmax solved this: "
+       "get the log-probabilities directly in the log domain (lesson 01, derivation task 2), "
+       "never the log of a softmax, and no ε.")
 _MEAN = Message(
-    zh="返回一个标量：N 个样本损失的平均值（除以 N）。",
-    en="Return one number: the mean of the N per-example losses (divide by N).")
+    zh="返回一个标量：N 个样本各自损失的平均值。",
+    en="Return one number: the mean of the N per-example losses.")
 _TWO_KINDS = Message(
     zh="target 有两种：整数类别索引，形状 (N,)；或浮点概率分布，形状 (N, C)。"
-       "可以用 np.issubdtype(target.dtype, np.integer) 区分。"
-       "概率目标的损失是 -Σ_c t_c·log q_c。",
-    en="target comes in two kinds: integer class indices, shape (N,), or float "
-       "probability distributions, shape (N, C). np.issubdtype(target.dtype, np.integer) "
-       "tells them apart. For probability targets the loss is -Σ_c t_c·log q_c.")
+       "可以用 np.issubdtype(target.dtype, np.integer) 区分。对概率目标，回到推导任务 2："
+       "整数标签相当于哪一种概率目标？两种情况应该是同一个公式。",
+    en="target comes in two kinds: integer class indices, shape (N,), or float probability "
+       "distributions, shape (N, C). np.issubdtype(target.dtype, np.integer) tells them apart. "
+       "For probability targets go back to derivation task 2: which probability target is an "
+       "integer label the same as? Both kinds should be one formula.")
 _ZERO_TARGET_INF = Message(
-    zh="logit 为 -inf 的类别概率为 0，log q = -inf；若该类的目标概率也是 0，"
-       "0·(-inf) 会得到 nan。目标概率为 0 的项贡献 0，用 np.where 跳过它们。",
-    en="A class with logit -inf has probability 0 and log q = -inf; if its target probability "
-       "is 0 too, 0·(-inf) gives nan. Terms with target probability 0 contribute 0: skip "
-       "them with np.where.")
+    zh="logit 为 −inf 的类别概率为 0，对数概率为 −inf；若该类的目标概率也是 0，0 × (−inf) 会得到 nan。"
+       "按 0·log 0 = 0 的约定，目标概率为 0 的项贡献 0：用 np.where 跳过它们。",
+    en="A class with logit −inf has probability 0 and log-probability −inf; if its target "
+       "probability is 0 too, 0 × (−inf) gives nan. By the convention 0·log 0 = 0 a term with "
+       "target probability 0 contributes 0: skip those terms with np.where.")
 _NEG_INF = Message(
-    zh="logit 为 -inf 表示该类概率为 0。减去最大值后 exp(-inf) = 0，不影响其他类别；"
-       "注意不要在目标类别以外的位置做会产生 nan 的运算（如 -inf - (-inf) 或 0·(-inf)）。",
-    en="A logit of -inf means probability 0. After subtracting the maximum, exp(-inf) = 0 "
-       "and the other classes are unaffected; avoid operations that give nan away from the "
-       "target class (such as -inf - (-inf) or 0·(-inf)).")
+    zh="logit 为 −inf 表示该类概率为 0，这不影响其他类别。结果里出现 nan，说明某一步算了 "
+       "−inf − (−inf) 或 0 × (−inf)：找出是哪一步；真实类别那一项本身是有限的。",
+    en="A logit of −inf means that class has probability 0; the other classes are unaffected. "
+       "A nan in your result means some step computed −inf − (−inf) or 0 × (−inf): find which; "
+       "the true class's own term is finite.")
+
+# What a wrong cross-entropy shows (checked in this order; the first one seen gives the hint).
+_CROSS_ENTROPY_SYMPTOMS = (
+    Symptom(lambda got, expected, case: np.shape(got) == (np.shape(case.args[0])[0],)
+            and np.size(got) > 1,
+            Message(zh="你返回了每个样本各自的损失（形状 (N,)）；这里要的是整个批量的一个数。",
+                    en="You returned every example's own loss (shape (N,)); one number for the "
+                       "whole batch is wanted.")),
+    Symptom(negated(),
+            Message(zh="你的损失符号反了：交叉熵不会是负数。",
+                    en="Your loss has the wrong sign: cross-entropy is never negative.")),
+    Symptom(scaled(batch_size()),
+            Message(zh="你的损失正好是正确值的 N 倍（N 为批量大小）：这里要的是批量平均，不是总和。",
+                    en="Your loss is exactly N times the right one (N is the batch size): the "
+                       "batch mean is wanted, not the sum.")),
+    Symptom(scaled(lambda case: 1.0 / np.shape(case.args[0])[1]),
+            Message(zh="你的损失正好是正确值的 1/C 倍（C 为类别数）：每个样本的损失是各类别贡献的和，"
+                       "不是它们的平均。",
+                    en="Your loss is exactly 1/C times the right one (C classes): an example's "
+                       "loss is the sum of its classes' terms, not their mean.")),
+)
 
 
 def _index_targets(rng, n, c):
@@ -243,4 +288,5 @@ CROSS_ENTROPY = register(Exercise(
     reference=_library_cross_entropy,
     forbidden=_FORBIDDEN,
     hint=_TWO_KINDS,
+    symptoms=_CROSS_ENTROPY_SYMPTOMS,
 ))

@@ -20,7 +20,8 @@ from ...i18n import Message
 from ...nn.losses import cross_entropy_grad as _library_cross_entropy_grad
 from ...nn.probability import softmax as _library_softmax
 from ...nn.validation import as_float_array
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import all_of, batch_size, close, negated, scaled, sums_along
 
 __all__ = ["softmax_jacobian", "SOFTMAX_JACOBIAN", "SOFTMAX_CE_GRAD"]
 
@@ -65,9 +66,9 @@ def _logits(rng: np.random.Generator, shape, dtype=np.float64, scale=2.0) -> np.
 # ---------------------------------------------------------------- softmax_jacobian
 
 _STABLE = Message(
-    zh="np.exp(1e4) 溢出为 inf，inf/inf = nan。先算稳定的 softmax（减去最大值），再用 ŷ 组装 J。",
-    en="np.exp(1e4) overflows to inf and inf/inf = nan. Compute a stable softmax first "
-       "(subtract the maximum), then build J from ŷ.")
+    zh="np.exp(1e4) 溢出为 inf，inf/inf = nan。先用第 01 课的稳定 softmax 算出 ŷ，后面的计算只用 ŷ。",
+    en="np.exp(1e4) overflows to inf and inf/inf = nan. Get ŷ from lesson 01's stable softmax "
+       "first, and use only ŷ after that.")
 _DIAGONAL = Message(
     zh="回到推导任务 1：分 i = j 与 i ≠ j 两种情况写出 ∂ŷ_i/∂z_j——对角线上多出来的那一项"
        "来自分子对 z_i 的导数；再把两种情况合成一个矩阵。",
@@ -77,6 +78,32 @@ _DIAGONAL = Message(
 _KEEP_DTYPE = Message(
     zh="结果的 dtype 应与输入一致：float32 输入得到 float32 输出。",
     en="Keep the input's dtype: float32 in, float32 out.")
+
+
+_JACOBIAN_SYMPTOMS = (
+    Symptom(negated(),
+            Message(zh="你的 J 正好是正确值的相反数：检查求导时的符号。",
+                    en="Your J is exactly the negative of the right one: check the signs of "
+                       "your derivatives.")),
+    Symptom(lambda got, expected, case: close(np.diag(got), np.diag(expected), case)
+            and not close(got, expected, case),
+            Message(zh="对角线上的元素都对了，非对角线的不对：i ≠ j 时，分子不依赖 z_j，只有分母依赖。",
+                    en="Your diagonal is right and the off-diagonal entries are not: for i ≠ j "
+                       "the numerator does not depend on z_j, only the denominator does.")),
+    Symptom(lambda got, expected, case: close(got - np.diag(np.diag(got)),
+                                              expected - np.diag(np.diag(expected)), case)
+            and not close(got, expected, case),
+            Message(zh="非对角线上的元素都对了，只有对角线不对：i = j 时，分子和分母都依赖 z_i。",
+                    en="Your off-diagonal entries are right and only the diagonal is wrong: for "
+                       "i = j both the numerator and the denominator depend on z_i.")),
+    Symptom(all_of(lambda got, expected, case: np.all(np.isfinite(got)),
+                   sums_along(0, 0.0, want=False)),
+            Message(zh="你的 J 每一列加起来不为 0。但对任何 z 都有 Σ_i ŷ_i = 1，对 z_j 求导后每一列之和"
+                       "都必须是 0：用这一点检查你的式子。",
+                    en="Your J has columns that do not sum to 0. But Σ_i ŷ_i = 1 for every z, so "
+                       "differentiating in z_j makes every column sum to 0: use that to check "
+                       "your expression.")),
+)
 
 
 def _jacobian_cases(rng: np.random.Generator) -> list[Case]:
@@ -95,8 +122,9 @@ def _jacobian_cases(rng: np.random.Generator) -> list[Case]:
              hint=_DIAGONAL),
         Case((np.array([1.5]),),
              Message(zh="只有一个类别（C=1）", en="a single class (C=1)"),
-             hint=Message(zh="C=1 时 ŷ = [1]，唯一的元素是 1·(1 − 1) = 0，结果形状为 (1, 1)。",
-                          en="With C=1, ŷ = [1] and the only entry is 1·(1 − 1) = 0, shape (1, 1).")),
+             hint=Message(zh="C=1 时 ŷ 恒为 [1]，不随 z 变化，所以 J 是形状为 (1, 1) 的 [[0]]。",
+                          en="With C=1, ŷ is always [1] whatever z is, so J is [[0]], of shape "
+                             "(1, 1).")),
         Case((huge,),
              Message(zh="含 ±1e4 的极端 logits", en="extreme logits (±1e4)"), hint=_STABLE),
         Case((masked,),
@@ -133,19 +161,41 @@ SOFTMAX_JACOBIAN = register(Exercise(
     reference=softmax_jacobian,
     forbidden=_FORBIDDEN,
     hint=_DIAGONAL,
+    symptoms=_JACOBIAN_SYMPTOMS,
 ))
 
 
 # ---------------------------------------------------------------- softmax_ce_grad
 
 _DIVIDE_BY_N = Message(
-    zh="损失是 N 个样本的平均值，所以梯度是 (ŷ − y) / N：别忘了除以 N。",
-    en="The loss is the mean over N examples, so the gradient is (ŷ − y) / N: do not forget "
-       "to divide by N.")
+    zh="损失是 N 个样本的平均值。回到推导任务 3：这个平均会怎样出现在 ∂L/∂Z 里？",
+    en="The loss is the mean over N examples. Back to derivation task 3: how does that mean "
+       "show up in ∂L/∂Z?")
 _ONE_HOT = Message(
-    zh="y 是 target 的 one-hot 编码：只在每行的真实类别处减 1，例如 grad[np.arange(N), target] -= 1。",
-    en="y is the one-hot encoding of target: subtract 1 only at each row's true class, e.g. "
-       "grad[np.arange(N), target] -= 1.")
+    zh="target 是类别索引，形状 (N,)；推导任务 2 的结果里用到的是独热向量 y，每行只在真实类别处为 1。"
+       "检查你用到 y 的地方是不是正好这些位置。",
+    en="target holds class indices, shape (N,); the result of derivation task 2 uses the "
+       "one-hot vector y, 1 only at each row's true class. Check that your code uses exactly "
+       "those places.")
+
+_CE_GRAD_SYMPTOMS = (
+    Symptom(negated(),
+            Message(zh="你的梯度正好是正确值的相反数：梯度指向损失增大的方向，检查符号。",
+                    en="Your gradient is exactly the negative of the right one: a gradient "
+                       "points to where the loss grows; check the sign.")),
+    Symptom(scaled(batch_size()),
+            Message(zh="你的梯度正好是正确值的 N 倍（N 为批量大小）：损失是批量平均，这个平均在梯度里"
+                       "也在（推导任务 3）。",
+                    en="Your gradient is exactly N times the right one (N is the batch size): the "
+                       "loss is a batch mean, and that mean stays in its gradient (derivation "
+                       "task 3).")),
+    Symptom(sums_along(-1, 0.0, want=False),
+            Message(zh="你的梯度有的行加起来不为 0。推导任务 2 的结果每一行之和都是 0——想一想为什么，"
+                       "再检查真实类别处的那一项。",
+                    en="Some rows of your gradient do not sum to 0. Every row of the result of "
+                       "derivation task 2 sums to 0: work out why, then check the entry at the "
+                       "true class.")),
+)
 
 
 def _ce_grad_cases(rng: np.random.Generator) -> list[Case]:
@@ -174,9 +224,9 @@ def _ce_grad_cases(rng: np.random.Generator) -> list[Case]:
              Message(zh="含 ±1e4 的极端 logits", en="extreme logits (±1e4)"), hint=_STABLE),
         Case((masked, masked_target),
              Message(zh="非目标类别的 logit 为 -inf", en="logits of -inf on non-target classes"),
-             hint=Message(zh="logit 为 -inf 的类别概率为 0，梯度也为 0；用减去最大值的 softmax 就不会出现 nan。",
-                          en="A class with logit -inf has probability 0 and gradient 0; a softmax "
-                             "that subtracts the maximum never produces nan here.")),
+             hint=Message(zh="logit 为 −inf 的类别概率为 0，梯度也为 0；用第 01 课的稳定 softmax 就不会出现 nan。",
+                          en="A class with logit −inf has probability 0 and gradient 0; lesson 01's "
+                             "stable softmax never produces nan here.")),
         Case((confident, confident_target),
              Message(zh="模型对正确类别极有把握", en="the model is very confident and right"),
              hint=_STABLE),
@@ -211,4 +261,5 @@ SOFTMAX_CE_GRAD = register(Exercise(
     reference=_library_cross_entropy_grad,
     forbidden=_FORBIDDEN,
     hint=_DIVIDE_BY_N,
+    symptoms=_CE_GRAD_SYMPTOMS,
 ))

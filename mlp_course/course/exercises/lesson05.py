@@ -17,7 +17,8 @@ import numpy as np
 
 from ...nn import activations, layers, probability
 from ...i18n import Message
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import all_of, looks_like, negated, sums_along
 
 __all__ = ["LINEAR_FORWARD", "RELU", "SIGMOID", "TANH", "MLP_FORWARD",
            "linear_forward_reference", "mlp_forward_reference"]
@@ -106,15 +107,16 @@ def _expected_mlp(X, W1, b1, W2, b2):
 # linear_forward
 
 _TRANSPOSE = Message(
-    zh="W 的形状是 (H, D) = (out_features, in_features)，与 torch.nn.Linear 相同，"
-       "所以一批输入要乘以 W 的转置：Z = X @ W.T + b。",
-    en="W has shape (H, D) = (out_features, in_features), as in torch.nn.Linear, so a "
-       "batch is multiplied by its transpose: Z = X @ W.T + b.")
+    zh="W 的形状是 (H, D) = (out_features, in_features)，与 torch.nn.Linear 相同。回到推导任务 1："
+       "为什么会出现转置？对照形状：X 是 (N, D)，结果应为 (N, H)。",
+    en="W has shape (H, D) = (out_features, in_features), as in torch.nn.Linear. Back to "
+       "derivation task 1: why does a transpose appear? Compare shapes: X is (N, D) and the "
+       "result is (N, H).")
 _BIAS_AXIS = Message(
-    zh="偏置 b 的形状是 (H,)，每个输出一个；X @ W.T + b 会把它加到每一行上。"
-       "不要写成 b[:, None]（那样是沿样本方向加）。",
-    en="The bias b has shape (H,), one per output; X @ W.T + b adds it to every row. "
-       "Do not write b[:, None] (that adds it along the batch).")
+    zh="偏置 b 的形状是 (H,)，每个输出一个，每个样本加的都是同一个 b。看看广播后 b 是沿哪个方向加上去的："
+       "结果的每一行都应加上同一个 b。",
+    en="The bias b has shape (H,), one per output, and every example gets the same b. Look at "
+       "the direction broadcasting adds b along: every row of the result gets the same b.")
 _KEEP_DTYPE = Message(
     zh="保持输入的 dtype：float32 输入应得到 float32 输出（不要转换成 float64）。",
     en="Keep the input's dtype: float32 in, float32 out (do not convert to float64).")
@@ -155,6 +157,27 @@ def _linear_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _without_bias(expected, case):
+    return np.asarray(expected, dtype=np.float64) - np.asarray(case.args[2], dtype=np.float64)
+
+
+def _untransposed(expected, case):
+    X, W, b = (np.asarray(a, dtype=np.float64) for a in case.args)
+    return X @ W + b
+
+
+_LINEAR_SYMPTOMS = (
+    Symptom(looks_like(_without_bias),
+            Message(zh="你的结果与正确值恰好差一个偏置 b：别忘了加上它。",
+                    en="Your result differs from the right one by exactly the bias b: do not "
+                       "forget to add it.")),
+    Symptom(looks_like(_untransposed),
+            Message(zh="形状碰巧对了，数值却不对：你乘的是 W 本身。回到推导任务 1，看 W 的哪一维对应输入。",
+                    en="The shape happens to fit but the values do not: you multiplied by W "
+                       "itself. Back to derivation task 1: which axis of W matches the input?")),
+)
+
+
 LINEAR_FORWARD = register(Exercise(
     id="linear_forward",
     lesson=LESSON,
@@ -166,6 +189,7 @@ LINEAR_FORWARD = register(Exercise(
     reference=linear_forward_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_LAYERS,
     hint=_TRANSPOSE,
+    symptoms=_LINEAR_SYMPTOMS,
 ))
 
 
@@ -173,20 +197,47 @@ LINEAR_FORWARD = register(Exercise(
 # relu, sigmoid, tanh
 
 _RELU_MASK = Message(
-    zh="用掩码相乘（z * (z > 0)）时 −inf × 0 = nan。用 np.maximum(z, 0) 或 np.where，"
-       "并且不要原地修改 z。",
-    en="Multiplying by a mask (z * (z > 0)) gives −inf × 0 = nan. Use np.maximum(z, 0) or "
-       "np.where, and do not modify z in place.")
+    zh="用掩码相乘（z * (z > 0)）时 −inf × 0 = nan。换一种不做乘法的写法，并且不要原地修改 z。",
+    en="Multiplying by a mask (z * (z > 0)) gives −inf × 0 = nan. Write it without that "
+       "multiplication, and do not modify z in place.")
 _SIGMOID_OVERFLOW = Message(
-    zh="exp(z) 在 z ≈ 710 以上溢出为 inf，inf/inf = nan。只对 −|z| 求指数："
-       "z ≥ 0 时 σ(z) = 1/(1 + exp(−z))，z < 0 时 σ(z) = exp(z)/(1 + exp(z))。",
-    en="exp(z) overflows to inf above z ≈ 710, and inf/inf = nan. Only exponentiate −|z|: "
-       "σ(z) = 1/(1 + exp(−z)) for z ≥ 0 and σ(z) = exp(z)/(1 + exp(z)) for z < 0.")
+    zh="exp(z) 在 z ≈ 710 以上溢出为 inf，inf/inf = nan。回到推导任务 4：分 z ≥ 0 与 z < 0 两种情况，"
+       "各写出一个不会上溢的式子。",
+    en="exp(z) overflows to inf above z ≈ 710, and inf/inf = nan. Back to derivation task 4: "
+       "for z ≥ 0 and for z < 0 write an expression that cannot overflow.")
 _TANH_OVERFLOW = Message(
-    zh="教科书公式 (exp(z) − exp(−z))/(exp(z) + exp(−z)) 在 |z| 很大时得到 inf/inf = nan。"
-       "改用 tanh(z) = 2σ(2z) − 1（σ 用稳定写法），或只对 −2|z| 求指数。",
-    en="The textbook (exp(z) − exp(−z))/(exp(z) + exp(−z)) gives inf/inf = nan for large |z|. "
-       "Use tanh(z) = 2σ(2z) − 1 with a stable σ, or only exponentiate −2|z|.")
+    zh="教科书上的 tanh 公式在 |z| 很大时得到 inf/inf = nan。回到推导任务 3 和 4：tanh 与 σ 有什么关系？"
+       "而 σ 你已经会稳定地计算了。",
+    en="The textbook formula for tanh gives inf/inf = nan for large |z|. Back to derivation "
+       "tasks 3 and 4: how is tanh related to σ? And σ you can already compute stably.")
+
+
+def _out_of_range(low: float, high: float):
+    def seen(got, expected, case):
+        got = np.asarray(got, dtype=np.float64)
+        return bool(np.any((got < low) | (got > high)))
+    return seen
+
+
+_SIGMOID_SYMPTOMS = (
+    Symptom(looks_like(lambda expected, case: 1.0 - np.asarray(expected, dtype=np.float64)),
+            Message(zh="你的结果正好是 1 − σ(z)，也就是 σ(−z)：检查指数的符号。",
+                    en="Your result is exactly 1 − σ(z), that is σ(−z): check the sign in the "
+                       "exponent.")),
+    Symptom(_out_of_range(0.0, 1.0),
+            Message(zh="你的结果有落在 [0, 1] 之外的值，而 σ 的值总在 0 和 1 之间。",
+                    en="Some of your values lie outside [0, 1], but σ always lies between 0 "
+                       "and 1.")),
+)
+_TANH_SYMPTOMS = (
+    Symptom(negated(),
+            Message(zh="你的结果正好是 −tanh(z)：检查符号。",
+                    en="Your result is exactly −tanh(z): check the sign.")),
+    Symptom(_out_of_range(-1.0, 1.0),
+            Message(zh="你的结果有落在 [−1, 1] 之外的值，而 tanh 的值总在 −1 和 1 之间。",
+                    en="Some of your values lie outside [−1, 1], but tanh always lies between "
+                       "−1 and 1.")),
+)
 
 
 def _elementwise_cases(rng: np.random.Generator, hint: Message, moderate: float) -> list[Case]:
@@ -229,7 +280,15 @@ RELU = register(Exercise(
     expected=_expected_relu,
     reference=activations.relu,
     forbidden=_FRAMEWORKS + _LIBRARY_ACTIVATIONS,
-    hint=Message(zh="relu(z) = max(z, 0)，逐元素计算。", en="relu(z) = max(z, 0), element by element."),
+    hint=Message(zh="ReLU 逐元素作用：正数原样保留，其余变成 0；输出与输入形状、dtype 相同。",
+                 en="ReLU acts entry by entry: positive entries stay as they are, the rest "
+                    "become 0; the output has the input's shape and dtype."),
+    symptoms=(
+        Symptom(_out_of_range(0.0, np.inf),
+                Message(zh="你的结果里有负数，而 ReLU 的输出从不为负。",
+                        en="Your result has negative entries, but ReLU never outputs a "
+                           "negative number.")),
+    ),
 ))
 
 SIGMOID = register(Exercise(
@@ -243,6 +302,7 @@ SIGMOID = register(Exercise(
     reference=activations.sigmoid,
     forbidden=_FRAMEWORKS + _LIBRARY_ACTIVATIONS + ("scipy.special.expit", "expit"),
     hint=_SIGMOID_OVERFLOW,
+    symptoms=_SIGMOID_SYMPTOMS,
 ))
 
 TANH = register(Exercise(
@@ -257,6 +317,7 @@ TANH = register(Exercise(
     forbidden=_FRAMEWORKS + _LIBRARY_ACTIVATIONS + ("np.tanh", "numpy.tanh", "math.tanh",
                                                     "cmath.tanh"),
     hint=_TANH_OVERFLOW,
+    symptoms=_TANH_SYMPTOMS,
 ))
 
 
@@ -264,14 +325,27 @@ TANH = register(Exercise(
 # mlp_forward
 
 _SOFTMAX_AXIS = Message(
-    zh="softmax 要对每个样本（每一行，axis=1）分别归一化，而且要先减去每行的最大值。",
-    en="Softmax normalises each example (each row, axis=1) separately, after subtracting "
-       "the row's maximum.")
+    zh="每个样本（每一行）的概率要各自归一化，每行之和为 1；logits 很大时要用第 01 课的稳定 softmax。",
+    en="Each example's (each row's) probabilities are normalised on their own and sum to 1; "
+       "with huge logits use lesson 01's stable softmax.")
 _ORDER = Message(
-    zh="顺序是 Z¹ = X W¹ᵀ + b¹，A¹ = relu(Z¹)，Z² = A¹ W²ᵀ + b²，Ŷ = softmax(Z²)。"
+    zh="沿着本课的网络图从输入走到输出：线性层、ReLU、线性层、softmax，每一步都可以用你前面写好的函数。"
        "输出形状应为 (N, C)。",
-    en="The order is Z¹ = X W¹ᵀ + b¹, A¹ = relu(Z¹), Z² = A¹ W²ᵀ + b², Ŷ = softmax(Z²). "
-       "The output has shape (N, C).")
+    en="Follow the lesson's network diagram from input to output: linear layer, ReLU, linear "
+       "layer, softmax; each step can use a function you wrote above. The output has shape "
+       "(N, C).")
+_MLP_SYMPTOMS = (
+    Symptom(all_of(lambda got, expected, case: np.ndim(got) == 2 and np.shape(got)[0] > 1,
+                   sums_along(0, 1.0), sums_along(-1, 1.0, want=False)),
+            Message(zh="你的输出每一列加起来等于 1，每一行却不是：softmax 沿错了轴，应对每个样本（每一行）"
+                       "各自归一化。",
+                    en="Your output's columns sum to 1 but its rows do not: the softmax runs "
+                       "along the wrong axis; each example (each row) is normalised on its own.")),
+    Symptom(sums_along(-1, 1.0, want=False),
+            Message(zh="你的输出每一行加起来不等于 1，所以还不是概率：最后一步的 softmax 做了吗？",
+                    en="Your output's rows do not sum to 1, so they are not probabilities yet: "
+                       "did the last step apply softmax?")),
+)
 
 
 def _mlp_args(rng: np.random.Generator, n: int, d: int, h: int, c: int, dtype=np.float64,
@@ -333,4 +407,5 @@ MLP_FORWARD = register(Exercise(
     reference=mlp_forward_reference,
     forbidden=_FRAMEWORKS + ("mlp_course.MLP", "mlp_course.nn.mlp", "MLP"),
     hint=_ORDER,
+    symptoms=_MLP_SYMPTOMS,
 ))

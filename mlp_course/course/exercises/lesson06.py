@@ -19,7 +19,9 @@ import numpy as np
 from ...nn import activations, layers, probability
 from ...i18n import CourseValueError, Message
 from ...nn.validation import ACTIVATIONS, check_activation
-from .core import Case, Exercise, register
+from .core import Case, Exercise, Symptom, register
+from .symptoms import (all_of, batch_size, close, looks_like, negated, part, parts_right, scaled,
+                       sums_along, transposed)
 
 __all__ = ["OUTPUT_DELTA", "LINEAR_GRADS", "HIDDEN_DELTA", "MLP_BACKWARD",
            "output_delta_reference", "linear_grads_reference", "hidden_delta_reference",
@@ -196,30 +198,43 @@ def _network(rng: np.random.Generator, n: int, d: int, h: int, c: int, dtype=np.
 
 
 _KEEP_DTYPE = Message(
-    zh="保持输入的 dtype：float32 输入应得到 float32 输出。独热矩阵也要用同样的 dtype，"
-       "例如 np.eye(C, dtype=Y_hat.dtype)[y]。",
-    en="Keep the input's dtype: float32 in, float32 out. Build the one-hot matrix in the "
-       "same dtype too, e.g. np.eye(C, dtype=Y_hat.dtype)[y].")
+    zh="保持输入的 dtype：float32 输入应得到 float32 输出。中间若要构造新数组（例如独热矩阵），"
+       "也用输入的 dtype。",
+    en="Keep the input's dtype: float32 in, float32 out. Any array you build along the way (a "
+       "one-hot matrix, say) takes the input's dtype too.")
 
 
 # ---------------------------------------------------------------------------
 # output_delta
 
 _DIVIDE_BY_N = Message(
-    zh="损失是批量的平均值 L = (1/N) Σ Lₙ，所以每个样本的误差 ŷₙ − yₙ 都要除以 N。",
-    en="The loss is the batch mean L = (1/N) Σ Lₙ, so every example's error ŷₙ − yₙ is "
-       "divided by N.")
+    zh="损失是批量的平均值 L = (1/N) Σ Lₙ。回到推导任务 1：这个平均会怎样出现在 ∂L/∂Z² 里？",
+    en="The loss is the batch mean L = (1/N) Σ Lₙ. Back to derivation task 1: how does that "
+       "mean show up in ∂L/∂Z²?")
 _ONE_HOT = Message(
-    zh="y 是类别索引 (N,)，不是独热矩阵；Y_hat − y 会按错误的方式广播。先把 y 变成 "
-       "(N, C) 的独热矩阵 Y，再算 (Y_hat − Y) / N。",
-    en="y holds class indices (N,), not a one-hot matrix; Y_hat − y broadcasts the wrong way. "
-       "Turn y into an (N, C) one-hot matrix Y first, then compute (Y_hat − Y) / N.")
-
-_DELTA_FORMULA = Message(
-    zh="Δ² = (Ŷ − Y) / N：Y 是由类别索引 y 得到的 (N, C) 独热矩阵，N 是批量大小"
-       "（损失取的是批量平均）。",
-    en="Δ² = (Ŷ − Y) / N, where Y is the (N, C) one-hot matrix built from the class "
-       "indices y and N is the batch size (the loss is the batch mean).")
+    zh="y 是类别索引，形状 (N,)，不是独热矩阵；直接拿 Y_hat 和 y 做运算会按错误的方式广播。"
+       "推导任务 1 的结果里用到的 y 是哪种形式？",
+    en="y holds class indices, shape (N,), not a one-hot matrix; combining Y_hat and y directly "
+       "broadcasts the wrong way. In which form does y appear in the result of derivation "
+       "task 1?")
+_DELTA_TASK = Message(
+    zh="回到推导任务 1：先求一个样本的 ∂Lₙ/∂zₙ（第 04 课推导任务 2），再看批量平均带来什么变化。",
+    en="Back to derivation task 1: find one example's ∂Lₙ/∂zₙ first (lesson 04, derivation "
+       "task 2), then see what the batch mean changes.")
+_OUTPUT_DELTA_SYMPTOMS = (
+    Symptom(negated(),
+            Message(zh="你的 Δ² 正好是正确值的相反数：检查符号。",
+                    en="Your Δ² is exactly the negative of the right one: check the sign.")),
+    Symptom(scaled(batch_size()),
+            Message(zh="你的 Δ² 正好是正确值的 N 倍（N 为批量大小）：损失是批量平均，这个平均在梯度里也在。",
+                    en="Your Δ² is exactly N times the right one (N is the batch size): the loss "
+                       "is a batch mean, and that mean stays in its gradient.")),
+    Symptom(sums_along(-1, 0.0, want=False),
+            Message(zh="你的 Δ² 有的行加起来不为 0，而正确结果每一行之和都是 0——想一想为什么，"
+                       "再检查真实类别处的那一项。",
+                    en="Some rows of your Δ² do not sum to 0, while every row of the right one "
+                       "does: work out why, then check the entry at the true class.")),
+)
 
 
 def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
@@ -234,7 +249,7 @@ def _output_delta_cases(rng: np.random.Generator) -> list[Case]:
         Case((_softmax_rows(rng.standard_normal((n, c)) * 2), _labels(rng, n, c)), Message(
             zh="形状随机的一批概率 Ŷ (N, C) 和标签 y (N,)",
             en="a batch of probabilities Ŷ (N, C) with labels y (N,) of random shape"),
-            hint=_DELTA_FORMULA),
+            hint=_ONE_HOT),
         Case((_softmax_rows(rng.standard_normal((1, c))), _labels(rng, 1, c)), Message(
             zh="只有一个样本的批量", en="a batch of one example"), hint=_ONE_HOT),
         Case((_softmax_rows(rng.standard_normal((square, square))), _labels(rng, square, square)),
@@ -265,7 +280,8 @@ OUTPUT_DELTA = register(Exercise(
     expected=_expected_output_delta,
     reference=output_delta_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
-    hint=_DELTA_FORMULA,
+    hint=_DELTA_TASK,
+    symptoms=_OUTPUT_DELTA_SYMPTOMS,
 ))
 
 
@@ -273,18 +289,31 @@ OUTPUT_DELTA = register(Exercise(
 # linear_grads
 
 _SUM_OVER_BATCH = Message(
-    zh="每个样本都贡献一份梯度，要把它们加起来：dW = Δᵀ A（形状 (H_out, H_in)），"
-       "db = Δ 沿批量求和（axis=0）。平均已经包含在 Δ 里（除以过 N），不要再除一次。",
-    en="Every example contributes to the gradient and the contributions add up: dW = Δᵀ A "
-       "(shape (H_out, H_in)), db = Δ summed over the batch (axis=0). The mean is already "
-       "inside Δ (divided by N); do not divide again.")
+    zh="所有样本共用同一个 W 和 b，每个样本都贡献一份梯度（推导任务 2：从单个样本的外积出发）。"
+       "Δ 里已经含有批量平均的 1/N。",
+    en="All examples share the same W and b, and every example contributes to their gradients "
+       "(derivation task 2: start from one example's outer product). Δ already holds the 1/N "
+       "of the batch mean.")
 _TRANSPOSED_DW = Message(
-    zh="dW 的形状必须和 W 一样，是 (H_out, H_in) = (out_features, in_features)："
-       "dW = delta.T @ A_prev，而不是 A_prev.T @ delta。",
-    en="dW must have the shape of W, (H_out, H_in) = (out_features, in_features): "
-       "dW = delta.T @ A_prev, not A_prev.T @ delta.")
-
-
+    zh="dW 的形状必须和 W 一样，是 (H_out, H_in) = (out_features, in_features)。对照形状，"
+       "想一想矩阵乘法里谁在左边、谁需要转置。",
+    en="dW must have the shape of W, (H_out, H_in) = (out_features, in_features). Compare the "
+       "shapes to see which factor goes on the left and which needs a transpose.")
+_LINEAR_GRADS_SYMPTOMS = (
+    Symptom(part(0, transposed()),
+            Message(zh="你的 dW 是正确结果的转置：它的形状必须与 W 相同，(H_out, H_in)。",
+                    en="Your dW is the transpose of the right one: it must have the shape of W, "
+                       "(H_out, H_in).")),
+    Symptom(all_of(part(0, scaled(lambda case: 1.0 / np.shape(case.args[0])[0])),
+                   part(1, scaled(lambda case: 1.0 / np.shape(case.args[0])[0]))),
+            Message(zh="你的 dW 和 db 都只有正确值的 1/N：Δ 里已经含有批量平均，不要再除一次 N。",
+                    en="Your dW and db are both 1/N of the right ones: Δ already holds the batch "
+                       "mean; do not divide by N again.")),
+    Symptom(all_of(parts_right([0]), parts_right([1], seen_right=False)),
+            Message(zh="dW 对了，db 不对：偏置对每个样本的贡献是什么？db 的形状应为 (H_out,)。",
+                    en="dW is right and db is not: what does each example contribute to the "
+                       "bias gradient? db has shape (H_out,).")),
+)
 def _linear_grads_args(rng, n, h_in, h_out, dtype=np.float64):
     return (rng.standard_normal((n, h_out)).astype(dtype),
             rng.standard_normal((n, h_in)).astype(dtype))
@@ -330,6 +359,7 @@ LINEAR_GRADS = register(Exercise(
     reference=linear_grads_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
     hint=_SUM_OVER_BATCH,
+    symptoms=_LINEAR_GRADS_SYMPTOMS,
 ))
 
 
@@ -337,19 +367,41 @@ LINEAR_GRADS = register(Exercise(
 # hidden_delta
 
 _HADAMARD = Message(
-    zh="先把误差传回隐藏层 dA¹ = Δ² W²（形状 (N, H)），再逐元素（Hadamard 积）乘以 f′(Z¹)："
-       "ReLU′ = [Z¹ > 0]，σ′ = σ(1 − σ)，tanh′ = 1 − tanh²。",
-    en="First carry the error back to the hidden layer, dA¹ = Δ² W² (shape (N, H)), then "
-       "multiply element by element (Hadamard product) by f′(Z¹): ReLU′ = [Z¹ > 0], "
-       "σ′ = σ(1 − σ), tanh′ = 1 − tanh².")
+    zh="分两步（推导任务 3）：先把误差经过 W² 传回隐藏层的输出 A¹，形状 (N, H)；再经过激活函数传到 Z¹，"
+       "这一步是逐元素的。各激活函数的导数见第 05 课推导任务 2、3。",
+    en="Two steps (derivation task 3): carry the error back through W² to the hidden layer's "
+       "output A¹, shape (N, H); then through the activation to Z¹, which acts entry by entry. "
+       "The activations' derivatives are lesson 05's derivation tasks 2 and 3.")
 _RELU_AT_ZERO = Message(
-    zh="ReLU 在 0 处不可导；PyTorch 约定 ReLU′(0) = 0，所以用 Z¹ > 0，而不是 Z¹ >= 0。",
-    en="ReLU has no derivative at 0; PyTorch takes ReLU′(0) = 0, so use Z¹ > 0, not Z¹ >= 0.")
+    zh="ReLU 在 0 处不可导；PyTorch 约定 ReLU′(0) = 0。检查你的导数在 Z¹ 恰好为 0 的位置取了什么值。",
+    en="ReLU has no derivative at 0; PyTorch takes ReLU′(0) = 0. Check which value your "
+       "derivative takes where Z¹ is exactly 0.")
 _SATURATED = Message(
-    zh="|z| 很大时 σ′ 和 tanh′ 趋于 0。用稳定的 σ（只对 −|z| 求指数）和 1 − tanh²(z)，"
-       "避免 inf/inf = nan。",
-    en="For large |z| both σ′ and tanh′ go to 0. Use a stable σ (exponentiate only −|z|) and "
-       "1 − tanh²(z), so that no inf/inf = nan appears.")
+    zh="|z| 很大时 σ′ 和 tanh′ 趋于 0。结果出现 nan，说明导数的计算中有 inf/inf 或 0 × inf："
+       "只用稳定算出的 σ(z) 或 tanh(z) 来表示导数（第 05 课推导任务 2、3）。",
+    en="For large |z| both σ′ and tanh′ go to 0. A nan means the derivative met inf/inf or "
+       "0 × inf: express the derivative through a stably computed σ(z) or tanh(z) alone "
+       "(lesson 05, derivation tasks 2 and 3).")
+
+
+def _error_at_a1(expected, case):
+    W2, delta2 = (np.asarray(a, dtype=np.float64) for a in case.args[:2])
+    return delta2 @ W2
+
+
+_HIDDEN_DELTA_SYMPTOMS = (
+    Symptom(looks_like(_error_at_a1),
+            Message(zh="你的结果是误差传回 A¹ 的值：还差经过激活函数到 Z¹ 的那一步。",
+                    en="Your result is the error carried back to A¹: the step through the "
+                       "activation to Z¹ is still missing.")),
+    Symptom(lambda got, expected, case: np.any(np.asarray(case.args[2]) == 0)
+            and not close(got, expected, case) and close(
+                np.asarray(got)[np.asarray(case.args[2]) != 0],
+                np.asarray(expected)[np.asarray(case.args[2]) != 0], case),
+            Message(zh="只有 Z¹ 恰好为 0 的位置不对：PyTorch 约定 ReLU′(0) = 0。",
+                    en="Only the places where Z¹ is exactly 0 are wrong: PyTorch takes "
+                       "ReLU′(0) = 0.")),
+)
 
 
 def _hidden_args(rng, n, h, c, activation, dtype=np.float64, z_scale=2.0):
@@ -411,6 +463,7 @@ HIDDEN_DELTA = register(Exercise(
     reference=hidden_delta_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
     hint=_HADAMARD,
+    symptoms=_HIDDEN_DELTA_SYMPTOMS,
 ))
 
 
@@ -425,9 +478,19 @@ _CHAIN = Message(
        "from derivation task 1, both layers' dW, db from derivation task 2, the hidden error "
        "from derivation task 3. Return (dW1, db1, dW2, db2), each shaped like its parameter.")
 _STABLE_FORWARD = Message(
-    zh="logits 很大时，前向传播中的 softmax 必须先减去每行最大值，否则 exp 溢出得到 nan。",
-    en="With huge logits the forward softmax must subtract each row's maximum first, or "
-       "exp overflows into nan.")
+    zh="logits 很大时，前向传播中的 softmax 要用第 01 课的稳定写法，否则 exp 溢出得到 nan。",
+    en="With huge logits the forward softmax needs lesson 01's stable form, or exp overflows "
+       "into nan.")
+_MLP_BACKWARD_SYMPTOMS = (
+    Symptom(all_of(parts_right([2, 3]), parts_right([0, 1], seen_right=False)),
+            Message(zh="输出层的 dW2、db2 对了，第一层的 dW1、db1 不对：问题出在隐藏层误差（推导任务 3）。",
+                    en="The output layer's dW2, db2 are right and the first layer's dW1, db1 are "
+                       "not: the trouble is in the hidden error (derivation task 3).")),
+    Symptom(all_of(*(part(index, scaled(batch_size())) for index in range(4))),
+            Message(zh="四个梯度都正好是正确值的 N 倍（N 为批量大小）：损失是批量平均（推导任务 1）。",
+                    en="All four gradients are exactly N times the right ones (N is the batch "
+                       "size): the loss is a batch mean (derivation task 1).")),
+)
 
 
 def _mlp_backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -471,6 +534,7 @@ MLP_BACKWARD = register(Exercise(
     reference=mlp_backward_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
     hint=_CHAIN,
+    symptoms=_MLP_BACKWARD_SYMPTOMS,
 ))
 
 
@@ -534,6 +598,23 @@ _MAX_GRADIENT = Message(
        "dm 的形状是 (N, 1)，与 keepdims=True 的 m 相同。",
     en="The derivative of m with respect to Z lands only where each row's maximum is "
        "(np.argmax), and is 0 elsewhere; dm has shape (N, 1), like m with keepdims=True.")
+_STEPS_SYMPTOMS = (
+    Symptom(all_of(parts_right([0]), parts_right([1], seen_right=False)),
+            Message(zh="dlogp 对了，dS 不对：S 经过两条路影响损失（直接经过 logp，以及经过 lse），"
+                       "两条路的梯度要相加。",
+                    en="dlogp is right and dS is not: S reaches the loss along two paths "
+                       "(directly through logp, and through lse); add the gradients of both.")),
+    Symptom(all_of(parts_right([0, 1]), parts_right([2], seen_right=False)),
+            Message(zh="dS 对了，dm 不对：m 只经过 S = Z − m 影响损失，每行的 m 影响这一行的每个元素。",
+                    en="dS is right and dm is not: m reaches the loss only through S = Z − m, "
+                       "and each row's m touches every entry of that row.")),
+    Symptom(all_of(parts_right([0, 1, 2]), parts_right([3], seen_right=False)),
+            Message(zh="dS 和 dm 都对了，dZ 不对：Z 既直接出现在 S = Z − m 中，也经过 m 影响损失；"
+                       "第二条路只经过每行最大值所在的位置。",
+                    en="dS and dm are right and dZ is not: Z appears directly in S = Z − m and "
+                       "also reaches the loss through m; the second path passes only through "
+                       "each row's maximum.")),
+)
 _STEPS_DTYPE = Message(
     zh="保持 Z 的 dtype：float32 进，四个结果都是 float32 出。",
     en="Keep the dtype of Z: float32 in, all four results float32 out.")
@@ -590,6 +671,7 @@ LOG_SOFTMAX_STEPS = register(Exercise(
     reference=log_softmax_steps_reference,
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD + _LIBRARY_PROBABILITY,
     hint=_ATOMS,
+    symptoms=_STEPS_SYMPTOMS,
 ))
 
 
@@ -658,12 +740,12 @@ def _deep_params(rng, sizes, dtype=np.float64, out_scale: float = 1.0):
 
 
 _LAYER_LOOP = Message(
-    zh="前向时把每一层的输入和预激活值都存进列表；反向时从最后一层往前：本层的 dW、db 由本层误差和本层输入"
-       "得到，再把误差传给前一层（乘权重、再逐元素乘前一层激活函数的导数）。最后一层后面没有激活函数。",
-    en="On the way forward keep every layer's input and pre-activation in lists; on the way back "
-       "go from the last layer to the first: a layer's dW, db come from its error and its input, "
-       "then the error moves one layer down (times the weights, then entry by entry times the "
-       "derivative of that layer's activation). The last layer has no activation after it.")
+    zh="前向时把每一层的输入和预激活值都存进列表；反向时从最后一层往前：本层的 dW、db 由本层误差和本层输入得到"
+       "（推导任务 2），再用推导任务 5 的递推式把误差传给前一层。最后一层后面没有激活函数。",
+    en="On the way forward keep every layer's input and pre-activation in lists; on the way "
+       "back go from the last layer to the first: a layer's dW, db come from its error and its "
+       "input (derivation task 2), then derivation task 5's recursion carries the error one "
+       "layer down. The last layer has no activation after it.")
 _GRAD_ORDER = Message(
     zh="返回的列表要与 params 同样长、同样顺序、每一项同样形状：[dW1, db1, dW2, db2, ...]。",
     en="Return a list as long as params, in its order and with its shapes: "
@@ -714,6 +796,23 @@ def _deep_cases(rng: np.random.Generator) -> list[Case]:
             for (X, y), params, activation, kind, hint in rows]
 
 
+def _last_layer_right_earlier_wrong(got, expected, case):
+    last = len(expected) - 2
+    return (len(expected) > 2 and close(got[last], expected[last], case)
+            and close(got[last + 1], expected[last + 1], case)
+            and not all(close(g, e, case) for g, e in zip(got[:last], expected[:last])))
+
+
+_DEEP_SYMPTOMS = (
+    Symptom(_last_layer_right_earlier_wrong,
+            Message(zh="最后一层的梯度对了，前面某一层的不对：检查把误差往前传一层的递推式（推导任务 5），"
+                       "尤其是用的是哪一层的权重和哪一层的预激活值。",
+                    en="The last layer's gradients are right and an earlier layer's are not: "
+                       "check the recursion that carries the error one layer down (derivation "
+                       "task 5), above all whose weights and whose pre-activations it uses.")),
+)
+
+
 def _compare_grad_list(got, expected, case):
     from .core import compare_array_list
 
@@ -732,4 +831,5 @@ DEEP_BACKWARD = register(Exercise(
     forbidden=_FRAMEWORKS + _LIBRARY_BACKWARD,
     hint=_LAYER_LOOP,
     compare=_compare_grad_list,
+    symptoms=_DEEP_SYMPTOMS,
 ))

@@ -25,7 +25,9 @@ import numpy as np
 from ...i18n import CourseTypeError, CourseValueError, Message
 from ...nn.validation import (as_float_array, as_labels, check_integer, check_positive_number,
                               describe)
-from .core import Case, Exercise, Mismatch, compare_array_list, default_compare, register
+from .core import (Case, Exercise, Mismatch, Symptom, compare_array_list, default_compare,
+                   register)
+from .symptoms import close
 
 __all__ = ["sgd_step", "loss_and_grads", "train_epoch", "l2_loss_and_grads", "fit_early_stopping",
            "SGD_STEP", "TRAIN_EPOCH", "L2_LOSS_AND_GRADS", "EARLY_STOPPING"]
@@ -362,21 +364,21 @@ def _atol(array) -> float:
 # ---------------------------------------------------------------------------
 # Cases
 
-_IN_PLACE = Message(
-    zh="返回新的数组：new = [p - lr * g for p, g in zip(params, grads)]。不要写 p -= lr * g——"
-       "那会改动调用者的参数（检查时传入的数组是只读的）。",
-    en="Return new arrays: new = [p - lr * g for p, g in zip(params, grads)]. Do not write "
-       "p -= lr * g: that changes the caller's parameters (the check passes read-only arrays).")
 _DTYPE = Message(
-    zh="保持每个参数的 dtype：float32 的参数减去 lr * g 之后仍是 float32，不要转换成 float64。",
-    en="Keep each parameter's dtype: a float32 parameter minus lr * g stays float32; do not "
-       "convert to float64.")
+    zh="保持每个参数的 dtype：float32 的参数更新之后仍是 float32，不要转换成 float64。",
+    en="Keep each parameter's dtype: a float32 parameter is still float32 after its update; "
+       "do not convert to float64.")
+_STEP_TASK = Message(
+    zh="梯度指向损失增长最快的方向；一步梯度下降让每个参数朝哪个方向走、走多远？",
+    en="The gradient points to where the loss grows fastest; in which direction, and how far, "
+       "does one step of gradient descent move each parameter?")
 _ORDER = Message(
-    zh="一轮开始时只打乱一次：order = rng.permutation(N)，批量依次是 order[0:B]、order[B:2B]……"
-       "每个批量先算损失和梯度，再用 sgd_step 更新；记录的是更新之前的损失。",
-    en="Shuffle once at the start of the epoch: order = rng.permutation(N); the batches are "
-       "order[0:B], order[B:2B], ... For each batch compute the loss and gradients, then update "
-       "with sgd_step; record the loss from before the update.")
+    zh="批量的顺序是约定好的（见练习上方的说明）：一轮开始时用传入的 rng 打乱一次，再按打乱后的顺序"
+       "依次取批量。每个批量先算损失和梯度，再更新；记录的是更新之前的损失。",
+    en="The batch order is fixed by the exercise (see the text above it): shuffle once, with "
+       "the rng you are given, at the start of the epoch, then take the batches in that order. "
+       "For each batch compute the loss and gradients, then update; record the loss from "
+       "before the update.")
 _LAST_BATCH = Message(
     zh="N 不是 B 的整数倍时，最后一个批量较小（range(0, N, B) 会自动处理），不要丢掉它。",
     en="When N is not a multiple of B the last batch is smaller (range(0, N, B) handles it); "
@@ -488,6 +490,69 @@ def _train_cases(rng: np.random.Generator) -> list[Case]:
             for params, X, y, lr, batch_size, kind, hint in rows]
 
 
+def _moved(sign: float, learning_rate: bool = True):
+    """What a step gives when it moves ``sign`` times the gradient, scaled by lr or not."""
+    def mistake(expected, case):
+        params, grads, lr = case.args
+        rate = lr if learning_rate else 1.0
+        return [np.asarray(p, dtype=np.float64) + sign * rate * np.asarray(g, dtype=np.float64)
+                for p, g in zip(params, grads)]
+    return mistake
+
+
+def _every(seen):
+    """A symptom of a list of arrays: ``seen`` on each entry with the matching expected one."""
+    def every(got, expected, case):
+        wrong = seen(expected, case)
+        return (len(got) == len(expected)
+                and all(close(g, w, case, like=e) for g, w, e in zip(got, wrong, expected))
+                and not all(close(e, w, case) for e, w in zip(expected, wrong)))
+    return every
+
+
+_SGD_SYMPTOMS = (
+    Symptom(_every(_moved(+1.0)),
+            Message(zh="你的参数沿着梯度的方向移动了，损失会因此变大：梯度下降要往相反的方向走。",
+                    en="Your parameters moved along the gradient, which makes the loss grow: "
+                       "gradient descent goes the opposite way.")),
+    Symptom(_every(_moved(-1.0, learning_rate=False)),
+            Message(zh="你的参数走了整整一个梯度那么远：学习率 lr 决定每一步走多远。",
+                    en="Your parameters moved by a whole gradient: the learning rate lr decides "
+                       "how far each step goes.")),
+    Symptom(_every(_moved(0.0)),
+            Message(zh="你返回的参数和原来的一样，没有移动。",
+                    en="The parameters you returned are the ones you were given: they did not "
+                       "move.")),
+)
+
+
+def _first_loss_right_later_wrong(got, expected, case):
+    wanted = expected[1]
+    losses = np.asarray(got[1], dtype=np.float64).ravel().astype(wanted.dtype)
+    return (losses.size == wanted.size > 1 and close(losses[:1], wanted[:1], case)
+            and not close(losses, wanted, case))
+
+
+def _first_loss_wrong(got, expected, case):
+    wanted = expected[1]
+    losses = np.asarray(got[1], dtype=np.float64).ravel().astype(wanted.dtype)
+    return losses.size == wanted.size and not close(losses[:1], wanted[:1], case)
+
+
+_TRAIN_SYMPTOMS = (
+    Symptom(_first_loss_right_later_wrong,
+            Message(zh="第一个批量的损失对了，后面的不对：下一个批量要用上一步更新之后的参数。",
+                    en="The first batch's loss is right and later ones are not: each batch must "
+                       "use the parameters as updated by the step before.")),
+    Symptom(_first_loss_wrong,
+            Message(zh="第一个批量的损失就不对：检查批量的顺序（一轮只打乱一次，用传入的 rng），"
+                       "以及损失是否在更新之前计算。",
+                    en="The very first batch's loss is wrong: check the batch order (one "
+                       "shuffle per epoch, with the rng you are given) and that each loss is "
+                       "computed before its update.")),
+)
+
+
 SGD_STEP = register(Exercise(
     id="sgd_step",
     lesson="07_training",
@@ -498,8 +563,9 @@ SGD_STEP = register(Exercise(
     expected=_expected_sgd_step,
     reference=sgd_step,
     forbidden=_SHORTCUTS,
-    hint=_IN_PLACE,
+    hint=_STEP_TASK,
     compare=_compare_sgd_step,
+    symptoms=_SGD_SYMPTOMS,
 ))
 
 TRAIN_EPOCH = register(Exercise(
@@ -514,6 +580,7 @@ TRAIN_EPOCH = register(Exercise(
     forbidden=_SHORTCUTS,
     hint=_ORDER,
     compare=_compare_train_epoch,
+    symptoms=_TRAIN_SYMPTOMS,
 ))
 
 
@@ -585,11 +652,10 @@ def _compare_l2(got, expected, case) -> Mismatch | None:
 
 
 _PENALTY = Message(
-    zh="惩罚项是 (λ/2)·(每个权重矩阵所有元素的平方和)，对 W 求导正好得到 λW；"
-       "偏置不受惩罚，它们的梯度不变。",
-    en="The penalty is (λ/2)·(the sum of the squares of every weight matrix's entries); "
-       "its derivative with respect to W is exactly λW. Biases are not penalised: their "
-       "gradients stay as they are.")
+    zh="回到推导任务 2：写出惩罚项对 W 和对 b 的导数，再加到原来的梯度上；惩罚项前面的系数就用本课定义的那一个。",
+    en="Back to derivation task 2: differentiate the penalty with respect to W and to b, and "
+       "add that to the gradients you had; the factor in front of the penalty is the one the "
+       "lesson defines.")
 _BIASES_NOT_DECAYED = Message(
     zh="这里偏置很大：如果把偏置也算进惩罚项，损失和 db 都会不对。params 中下标为偶数的是权重，"
        "奇数的是偏置。",
@@ -598,6 +664,65 @@ _BIASES_NOT_DECAYED = Message(
 _LAMBDA_ZERO = Message(
     zh="λ = 0 时结果必须与 loss_and_grads 完全相同。",
     en="With λ = 0 the result must be exactly that of loss_and_grads.")
+
+
+def _unregularised(got, expected, case):
+    loss, _ = _loss_and_grads([np.asarray(p, dtype=np.float64) for p in case.args[0]],
+                              np.asarray(case.args[1], dtype=np.float64),
+                              np.asarray(case.args[2]))
+    return case.args[3] > 0 and close(float(got[0]), loss, case)
+
+
+def _penalty_scaled(factor: float, in_loss: bool):
+    """The loss's penalty (``in_loss``) or the weights' extra gradient ``factor`` times too big."""
+    def seen(got, expected, case):
+        params, X, y, lam = case.args
+        arrays = [np.asarray(p, dtype=np.float64) for p in params]
+        loss, grads = _loss_and_grads(arrays, np.asarray(X, dtype=np.float64), np.asarray(y))
+        if lam == 0:
+            return False
+        if in_loss:
+            return close(float(got[0]), loss + factor * (float(expected[0]) - loss), case)
+        return all(close(got[1][i], grads[i] + factor * (expected[1][i] - grads[i]), case,
+                         like=expected[1][i])
+                   for i in range(0, len(arrays), 2))
+    return seen
+
+
+def _biases_penalised(got, expected, case):
+    params, X, y, lam = case.args
+    arrays = [np.asarray(p, dtype=np.float64) for p in params]
+    _, grads = _loss_and_grads(arrays, np.asarray(X, dtype=np.float64), np.asarray(y))
+    return lam > 0 and all(close(got[1][i], grads[i] + lam * arrays[i], case, like=expected[1][i])
+                           for i in range(1, len(arrays), 2))
+
+
+_L2_SYMPTOMS = (
+    Symptom(_biases_penalised,
+            Message(zh="你的偏置梯度也加上了惩罚项，而偏置不受惩罚：它们的梯度应保持不变。"
+                       "params 中下标为偶数的是权重，奇数的是偏置。",
+                    en="Your bias gradients got the penalty too, but biases are not penalised: "
+                       "their gradients stay as they are. In params the even positions hold "
+                       "weights and the odd ones biases.")),
+    Symptom(_unregularised,
+            Message(zh="你的损失等于没有正则化的损失：惩罚项还没有加上。",
+                    en="Your loss equals the loss without regularisation: the penalty is not "
+                       "added yet.")),
+    Symptom(_penalty_scaled(2.0, in_loss=True),
+            Message(zh="你的损失里的惩罚项是正确值的 2 倍：检查惩罚项前面的系数。",
+                    en="The penalty in your loss is twice the right one: check the factor in "
+                       "front of the penalty.")),
+    Symptom(_penalty_scaled(2.0, in_loss=False),
+            Message(zh="你的权重梯度里多出来的那一项是正确值的 2 倍：对平方求导时，惩罚项前面的系数怎样变化？",
+                    en="The extra term in your weight gradients is twice the right one: what "
+                       "happens to the factor in front of the penalty when you differentiate the "
+                       "square?")),
+    Symptom(_penalty_scaled(0.5, in_loss=False),
+            Message(zh="你的权重梯度里多出来的那一项只有正确值的一半：对平方求导时，惩罚项前面的系数怎样变化？",
+                    en="The extra term in your weight gradients is half the right one: what "
+                       "happens to the factor in front of the penalty when you differentiate the "
+                       "square?")),
+)
 
 
 def _l2_cases(rng: np.random.Generator) -> list[Case]:
@@ -644,6 +769,7 @@ L2_LOSS_AND_GRADS = register(Exercise(
     forbidden=_SHORTCUTS,
     hint=_PENALTY,
     compare=_compare_l2,
+    symptoms=_L2_SYMPTOMS,
 ))
 
 
