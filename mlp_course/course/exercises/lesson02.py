@@ -24,10 +24,10 @@ _SHORTCUTS = ("torch", "scipy", "jax", "tensorflow", "sklearn", "mlp_course.nll_
 
 _PICK = Message(
     zh="每个样本只用到真实类别那一项的对数概率：先把这 N 个数取出来（形状 (N,)，推导任务 2），"
-       "再按第 02 课的定义看看还差符号和批量平均这两步中的哪一步。",
+       "再对照本课对损失的定义，检查符号和批量平均。",
     en="Each example uses only the log-probability of its true class: pick those N numbers "
-       "out first (shape (N,), derivation task 2), then check the sign and the batch mean the "
-       "lesson's definition asks for.")
+       "out first (shape (N,), derivation task 2), then compare with the lesson's definition "
+       "of the loss and check the sign and the batch mean.")
 _ZERO_TIMES_INF = Message(
     zh="结果是 nan：乘以独热矩阵会在被屏蔽的类别处算出 0 × (−inf) = nan。只取出真实类别那一项，"
        "就不会碰到别处的 −inf。",

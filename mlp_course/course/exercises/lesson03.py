@@ -149,12 +149,12 @@ _MEAN = Message(
     en="Return one number: the mean of the N per-example losses.")
 _TWO_KINDS = Message(
     zh="target 有两种：整数类别索引，形状 (N,)；或浮点概率分布，形状 (N, C)。"
-       "可以用 np.issubdtype(target.dtype, np.integer) 区分。对概率目标，回到推导任务 2："
-       "整数标签相当于哪一种概率目标？两种情况应该是同一个公式。",
+       "可以用 np.issubdtype(target.dtype, np.integer) 区分。两种情况其实是同一个式子："
+       "整数标签就是第 6 节中独热目标的情形，概率目标见第 7 节。",
     en="target comes in two kinds: integer class indices, shape (N,), or float probability "
        "distributions, shape (N, C). np.issubdtype(target.dtype, np.integer) tells them apart. "
-       "For probability targets go back to derivation task 2: which probability target is an "
-       "integer label the same as? Both kinds should be one formula.")
+       "Both kinds are really one expression: an integer label is section 6's one-hot case, "
+       "and probability targets are section 7's.")
 _ZERO_TARGET_INF = Message(
     zh="logit 为 −inf 的类别概率为 0，对数概率为 −inf；若该类的目标概率也是 0，0 × (−inf) 会得到 nan。"
        "按 0·log 0 = 0 的约定，目标概率为 0 的项贡献 0：用 np.where 跳过它们。",

@@ -129,8 +129,8 @@ def _jacobian_cases(rng: np.random.Generator) -> list[Case]:
              Message(zh="含 ±1e4 的极端 logits", en="extreme logits (±1e4)"), hint=_STABLE),
         Case((masked,),
              Message(zh="部分 logit 为 -inf", en="some logits are -inf"),
-             hint=Message(zh="logit 为 -inf 的类别概率为 0，它在 J 中对应的行和列都应为 0。",
-                          en="A class with logit -inf has probability 0, so its row and its "
+             hint=Message(zh="logit 为 −inf 的类别概率为 0，它在 J 中对应的行和列都应为 0。",
+                          en="A class with logit −inf has probability 0, so its row and its "
                              "column of J are 0.")),
         Case((np.array([30.0, 0.0, -5.0, 1.0]),),
              Message(zh="一个类别占绝对优势（ŷ 接近 one-hot）",

@@ -391,7 +391,7 @@ def _error_at_a1(expected, case):
 
 _HIDDEN_DELTA_SYMPTOMS = (
     Symptom(looks_like(_error_at_a1),
-            Message(zh="你的结果是误差传回 A¹ 的值：还差经过激活函数到 Z¹ 的那一步。",
+            Message(zh="你的结果是传回到 A¹ 的误差：还差经过激活函数回到 Z¹ 的那一步。",
                     en="Your result is the error carried back to A¹: the step through the "
                        "activation to Z¹ is still missing.")),
     Symptom(lambda got, expected, case: np.any(np.asarray(case.args[2]) == 0)
@@ -586,18 +586,19 @@ def _expected_log_softmax_steps(Z, y):
 
 
 _ATOMS = Message(
-    zh="按前向的顺序倒着走：先 dlogp（只有正确类别处非零，且带着平均的 1/N），再经过 "
-       "logp = S − lse 把梯度分给 S 和 lse，经过 log、求和、exp 回到 S，最后经过 S = Z − m "
-       "分给 Z 和 m。同一个量从两条路得到梯度时要相加。",
-    en="Walk the forward pass backwards: dlogp first (non-zero only at the correct class, with "
-       "the 1/N of the mean), then logp = S − lse splits it between S and lse, back through "
-       "log, the sum and exp to S, and finally S = Z − m splits it between Z and m. A quantity "
-       "reached along two paths gets the sum of both gradients.")
+    zh="把前向传播倒过来走，一次只过一个原子运算（推导任务 4）：从 dlogp 开始，经过 logp = S − lse "
+       "到 S 和 lse，再经过 log、求和与 exp 回到 S，最后经过 S = Z − m 到 Z 和 m。"
+       "同一个量从两条路得到梯度时，两份要相加。",
+    en="Walk the forward pass backwards, one atomic step at a time (derivation task 4): start "
+       "from dlogp, go through logp = S − lse to S and lse, back through log, the sum and exp to "
+       "S, and finally through S = Z − m to Z and m. A quantity reached along two paths gets "
+       "the sum of both gradients.")
 _MAX_GRADIENT = Message(
-    zh="m 对 Z 的导数只落在每行最大值所在的位置（np.argmax），其他位置为 0；"
-       "dm 的形状是 (N, 1)，与 keepdims=True 的 m 相同。",
-    en="The derivative of m with respect to Z lands only where each row's maximum is "
-       "(np.argmax), and is 0 elsewhere; dm has shape (N, 1), like m with keepdims=True.")
+    zh="每一行的 m 只由这一行中的一个元素决定。最大值并列时，PyTorch 把梯度交给第一个最大值"
+       "（与 np.argmax 选的相同）。dm 的形状是 (N, 1)，与 keepdims=True 的 m 相同。",
+    en="Each row's m is decided by a single entry of that row. When the maximum is tied, "
+       "PyTorch gives the gradient to the first maximum (the one np.argmax picks). dm has "
+       "shape (N, 1), like m with keepdims=True.")
 _STEPS_SYMPTOMS = (
     Symptom(all_of(parts_right([0]), parts_right([1], seen_right=False)),
             Message(zh="dlogp 对了，dS 不对：S 经过两条路影响损失（直接经过 logp，以及经过 lse），"

@@ -516,7 +516,7 @@ _SGD_SYMPTOMS = (
                     en="Your parameters moved along the gradient, which makes the loss grow: "
                        "gradient descent goes the opposite way.")),
     Symptom(_every(_moved(-1.0, learning_rate=False)),
-            Message(zh="你的参数走了整整一个梯度那么远：学习率 lr 决定每一步走多远。",
+            Message(zh="你的参数移动了整整一个梯度：学习率 lr 决定每一步走多远。",
                     en="Your parameters moved by a whole gradient: the learning rate lr decides "
                        "how far each step goes.")),
     Symptom(_every(_moved(0.0)),
