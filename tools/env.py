@@ -20,6 +20,7 @@ it up to date. Only Python 3.10+ and pip are needed beforehand.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -36,18 +37,22 @@ RUNTIME = "requirements.txt"
 DEV = "requirements-dev.txt"
 
 
+def _load_i18n():
+    """The course's one language rule (``mlp_course/i18n.py``, standard library only),
+    loaded from its file: this script runs before the package and numpy are installed."""
+    spec = importlib.util.spec_from_file_location("_mlp_course_i18n",
+                                                  ROOT / "mlp_course" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+I18N = _load_i18n()
+
+
 def _say(zh: str, en: str) -> None:
-    # this script runs before the course's package is installed, so it cannot use
-    # mlp_course.i18n; it follows the same setting (MLP_COURSE_LANG, else a
-    # release's own language, else Chinese)
-    lang = os.environ.get("MLP_COURSE_LANG", "").strip().lower()[:2]
-    if lang not in ("zh", "en"):
-        try:
-            settings = json.loads((ROOT / "mlp_course" / "release.json").read_text("utf-8"))
-            lang = settings.get("language", "zh")
-        except (OSError, ValueError, AttributeError):
-            lang = "zh"
-    print(f"[mlp-course] {en if lang == 'en' else zh}", flush=True)
+    # MLP_COURSE_LANG, else a release's own language, else Chinese; `--lang` if given
+    print(f"[mlp-course] {en if I18N.get_language() == 'en' else zh}", flush=True)
 
 
 def _fingerprint(name: str) -> str:
@@ -102,6 +107,13 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    try:
+        chosen, _ = I18N.language_option(rest)  # only to speak; `lab` reads it again itself
+    except I18N.CourseValueError as error:
+        print(f"[mlp-course] {error}", file=sys.stderr)
+        return 2
+    if chosen is not None:
+        I18N.set_language(chosen)
     setup(dev=command == "test" or (command == "setup" and "--dev" in rest))
     if command == "setup":
         return 0
