@@ -193,6 +193,38 @@ def test_train_step_equals_loss_backward_step(activation, dtype):
         close(b, b_slow, dtype)
 
 
+@pytest.mark.parametrize("n", [1, 2, 4, 6, 16, 33, 48])
+def test_train_step_equals_loss_backward_step_for_every_batch_size(n):
+    """Every way the step lays out the bias add (k rows at a time, k | N) gives the same step."""
+    sizes = [5, 9, 3]
+    fast, slow = MLP(sizes, seed=6), MLP(sizes, seed=6)
+    X, y = batch(sizes, n=n, seed=n)
+    for _ in range(2):
+        fast_loss = fast.train_step(X, y, 0.2)
+        slow_loss = slow.loss(X, y)
+        slow.backward()
+        for l in range(len(sizes) - 1):
+            for name in ("z", "a", "delta", "dW", "db"):
+                close(getattr(fast, name)[l], getattr(slow, name)[l], np.float64)
+        slow.step(0.2)
+        assert fast_loss == pytest.approx(slow_loss, rel=1e-12)
+    for (W, b), (W_slow, b_slow) in zip(fast.parameters(), slow.parameters()):
+        close(W, W_slow, np.float64)
+        close(b, b_slow, np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint32, np.int64])
+def test_train_step_takes_labels_of_any_integer_type(dtype):
+    """Small integer types and strided label arrays train exactly like int64 labels."""
+    sizes = [4, 6, 3]
+    X, y = batch(sizes, n=10)
+    strided = np.repeat(y.astype(dtype), 2)[::2]
+    assert not strided.flags.c_contiguous
+    expected, model = MLP(sizes, seed=2), MLP(sizes, seed=2)
+    assert model.train_step(X, strided, 0.1) == expected.train_step(X, y, 0.1)
+    np.testing.assert_array_equal(model.W[0], expected.W[0])
+
+
 def test_float32_stays_float32():
     model = MLP([4, 8, 3], dtype=np.float32)
     X, y = batch([4, 8, 3], dtype=np.float32)
@@ -515,6 +547,9 @@ def test_bad_X_shapes(model, X):
 @pytest.mark.parametrize("y,error", [
     (np.array([0, 2, 1]), CourseValueError),          # label 2 with C = 2
     (np.array([0, -1, 1]), CourseValueError),         # negative label: no silent wrap-around
+    (np.array([0, -1, 1], np.int8), CourseValueError),    # the same in a small integer type
+    (np.array([0, -128, 1], np.int8), CourseValueError),  # its most negative value
+    (np.array([0, 2, 1], np.uint8), CourseValueError),    # too large, unsigned
     (np.array([0, 1]), CourseValueError),             # too few labels
     (np.array([0.0, 1.0, 1.0]), CourseTypeError),     # float labels
     (np.array([[0], [1], [1]]), CourseValueError),    # wrong shape

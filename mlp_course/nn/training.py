@@ -7,7 +7,11 @@ r"""Mini-batch SGD for :class:`~mlp_course.nn.mlp.MLP`: the fused training step 
 test checks that they agree), arranged for speed:
 
 * every result goes into arrays reused from step to step (``out=``), sized for
-  the largest batch seen so far, so a step allocates almost nothing;
+  the largest batch seen so far, so a step allocates almost nothing; numpy's
+  per-call cost matters at these sizes, so the step makes as few calls as it can;
+* the bias of a hidden layer is added to k rows at a time (k = 16, 8, 4 or 2,
+  whichever divides N) against the bias repeated k times: numpy then runs its
+  inner loop N/k times over k·H numbers instead of N times over H;
 * the logits are kept class-major, :math:`z_{L-1}^\top` of shape (C, N): the
   softmax reduces over the classes, and numpy reduces over an outer axis of a
   contiguous array several times faster than over a short inner one;
@@ -20,7 +24,9 @@ test checks that they agree), arranged for speed:
   times faster than array-scalar), and its derivative is a 0/1 mask in the
   float dtype (a float-float product is faster than a float-bool one);
 * :math:`\partial L/\partial b = \mathbf 1^\top \delta` is a matrix-vector
-  product (BLAS), or a sum along the contiguous axis for the class-major output.
+  product (BLAS), or a sum along the contiguous axis for the class-major output;
+* all gradients are views of one flat array, so :math:`\eta\,\partial L/\partial
+  \theta` for every parameter is one multiplication before the updates.
 
 Only numpy is imported here.
 """
@@ -41,8 +47,9 @@ __all__ = ["train_step", "fit"]
 class _Views:
     """The workspace's arrays cut to one batch size N (cached: most batches share N)."""
 
-    __slots__ = ("z", "a", "da", "mask", "zeros", "logits", "logits_t", "grad_t", "grad_flat",
-                 "max", "sum", "log", "index", "rows", "ones")
+    __slots__ = ("z", "a", "da", "mask", "zeros", "z_wide", "bias_wide", "bias_rows",
+                 "logits", "logits_t", "grad_t", "grad_flat", "max", "sum", "log", "index",
+                 "rows", "ones")
 
     def __init__(self, space: "_Workspace", n: int):
         def cut(flat, width):
@@ -53,6 +60,13 @@ class _Views:
         self.da = [cut(flat, width) for flat, width in zip(space.da, space.hidden)]
         self.mask = [cut(flat, width) for flat, width in zip(space.mask, space.hidden)]
         self.zeros = [cut(flat, width) for flat, width in zip(space.zeros, space.hidden)]
+        # z + b with b broadcast runs numpy's inner loop once per row of H numbers; k
+        # rows side by side (k divides N) against b repeated k times run it N/k times
+        k = next(k for k in (16, 8, 4, 2, 1) if n % k == 0)
+        self.z_wide = [z.reshape(n // k, k * width) for z, width in zip(self.z, space.hidden)]
+        self.bias_wide = [flat[:k * width] for flat, width in zip(space.bias, space.hidden)]
+        self.bias_rows = [wide.reshape(k, width)
+                          for wide, width in zip(self.bias_wide, space.hidden)]
         classes = space.classes
         self.logits = space.logits[:classes * n].reshape(n, classes)
         self.logits_t = space.logits_t[:classes * n].reshape(classes, n)
@@ -60,6 +74,19 @@ class _Views:
         self.grad_t = self.grad_flat.reshape(classes, n)
         self.max, self.sum, self.log = space.max[:n], space.sum[:n], space.log[:n]
         self.index, self.rows, self.ones = space.index[:n], space.rows[:n], space.ones[:n]
+
+
+def _parameter_views(flat: np.ndarray, like: list[np.ndarray], start: int):
+    """Views of ``flat`` from ``start`` on, shaped (and ordered in memory) like ``like``."""
+    views = []
+    for array in like:
+        piece = flat[start:start + array.size]
+        if array.ndim == 2 and array.flags.f_contiguous and not array.flags.c_contiguous:
+            views.append(piece.reshape(array.shape[::-1]).T)
+        else:
+            views.append(piece.reshape(array.shape))
+        start += array.size
+    return views, start
 
 
 class _Workspace:
@@ -73,6 +100,7 @@ class _Workspace:
         self.da = [np.empty(n * width, dtype) for width in self.hidden]
         self.mask = [np.empty(n * width, dtype) for width in self.hidden]
         self.zeros = [np.zeros(n * width, dtype) for width in self.hidden]
+        self.bias = [np.empty(16 * width, dtype) for width in self.hidden]
         self.logits = np.empty(self.classes * n, dtype)
         self.logits_t = np.empty(self.classes * n, dtype)
         self.grad_t = np.empty(self.classes * n, dtype)
@@ -80,10 +108,14 @@ class _Workspace:
         self.index = np.empty(n, np.intp)
         self.rows = np.arange(n, dtype=np.intp)
         self.ones = np.ones(n, dtype)
-        self.dW = [np.empty_like(W) for W in model.W]
-        self.db = [np.empty_like(b) for b in model.b]
-        self.step_W = [np.empty_like(W) for W in model.W]
-        self.step_b = [np.empty_like(b) for b in model.b]
+        # every gradient is a view of one flat array, and so is every lr * gradient:
+        # the update scales all of them with one multiplication
+        size = sum(W.size + b.size for W, b in zip(model.W, model.b))
+        self.gradients, self.steps = np.empty(size, dtype), np.empty(size, dtype)
+        self.dW, end = _parameter_views(self.gradients, model.W, 0)
+        self.db, _ = _parameter_views(self.gradients, model.b, end)
+        self.step_W, end = _parameter_views(self.steps, model.W, 0)
+        self.step_b, _ = _parameter_views(self.steps, model.b, end)
         self._views: dict[int, _Views] = {}
 
     def views(self, n: int) -> _Views:
@@ -102,6 +134,11 @@ def _workspace(model, n: int) -> _Workspace:
     return space
 
 
+# the unsigned integer type of each signed one: viewed as unsigned, a negative label is
+# larger than any class, so one maximum checks both ends of 0 <= y < C
+_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+
+
 def check_step(model, X, y, lr):
     """The cheap checks of a training step; the full ones only when a cheap one fails.
 
@@ -111,7 +148,7 @@ def check_step(model, X, y, lr):
             and X.shape[1] == model.sizes[0] and X.shape[0] > 0):
         X = model._check_X(X)
     if not (type(y) is np.ndarray and y.dtype.kind in "iu" and y.shape == X.shape[:1]
-            and y.min() >= 0 and y.max() < model.sizes[-1]):
+            and y.view(_UNSIGNED.get(y.dtype, y.dtype)).max() < model.sizes[-1]):
         y = model._check_y(y, X.shape[0])
     if not (type(lr) is float and 0.0 < lr < np.inf):
         lr = check_positive_number(lr, "lr")
@@ -135,39 +172,40 @@ def _train_step(model, X: np.ndarray, y: np.ndarray, lr: float) -> float:
     views = space.views(n)
     W, b = model.W, model.b
     relu = model.activation == "relu"
+    matmul, multiply = np.matmul, np.multiply
 
     # forward: hidden layers row-major (N, H), the logits class-major (C, N)
     a, z_list, a_list = X, [], [X]
     for l in range(L - 1):
-        z = np.matmul(a, W[l].T, out=views.z[l])
-        z += b[l]
+        z = matmul(a, W[l].T, views.z[l])
+        np.copyto(views.bias_rows[l], b[l])      # b repeated k times, then z += b
+        np.add(views.z_wide[l], views.bias_wide[l], views.z_wide[l])
         if relu:
             a = np.maximum(z, views.zeros[l], out=views.a[l])
         else:
             a = model._f(z)
         z_list.append(z)
         a_list.append(a)
-    # a @ W.T row-major and then a copy is faster than W @ a.T straight into (C, N)
-    logits_t = views.logits_t
-    np.copyto(logits_t, np.matmul(a, W[-1].T, out=views.logits).T)
-    logits_t += b[-1][:, None]
+    # a @ W.T row-major, then copied class-major while adding the bias, is faster
+    # than W @ a.T straight into (C, N)
+    logits_t = np.add(matmul(a, W[-1].T, views.logits).T, b[-1][:, None], views.logits_t)
     z_list.append(logits_t.T)
 
     # mean cross-entropy and its gradient (softmax - onehot) / N, class-major
     grad_t, flat = views.grad_t, views.index
-    np.maximum.reduce(logits_t, axis=0, out=views.max)
-    np.subtract(logits_t, views.max, out=grad_t)
-    np.multiply(y, n, out=flat, casting="unsafe")
+    np.maximum.reduce(logits_t, 0, None, views.max)
+    np.subtract(logits_t, views.max, grad_t)
+    multiply(y, n, flat, casting="unsafe")
     flat += views.rows                       # grad_t.flat[flat] is the target class of each row
     picked = views.grad_flat.take(flat)     # z_y - max
-    np.exp(grad_t, out=grad_t)
-    sums = np.add.reduce(grad_t, axis=0, out=views.sum)
+    np.exp(grad_t, grad_t)
+    sums = np.add.reduce(grad_t, 0, None, views.sum)
     # loss_i = log sum_j exp(z_j - max) - (z_y - max)
-    losses = np.log(sums, out=views.log)
+    losses = np.log(sums, views.log)
     losses -= picked
-    loss = float(losses.sum()) / n
-    np.divide(1.0 / n, sums, out=sums)
-    np.multiply(grad_t, sums, out=grad_t)
+    loss = float(np.add.reduce(losses)) / n
+    np.divide(1.0 / n, sums, sums)
+    multiply(grad_t, sums, grad_t)
     views.grad_flat[flat] -= 1.0 / n
     delta = grad_t.T
 
@@ -178,26 +216,26 @@ def _train_step(model, X: np.ndarray, y: np.ndarray, lr: float) -> float:
     for l in range(L - 1, -1, -1):
         deltas[l] = delta
         # dW^T = a^T delta fills the transposed view, contiguous when W is column-major
-        np.matmul(a_list[l].T, delta, out=dW[l].T)
+        matmul(a_list[l].T, delta, dW[l].T)
         if l == L - 1:
-            np.add.reduce(grad_t, axis=1, out=db[l])
+            np.add.reduce(grad_t, 1, None, db[l])
         else:
-            np.matmul(views.ones, delta, out=db[l])
+            matmul(views.ones, delta, db[l])
         if l > 0:
-            da = np.matmul(delta, W[l], out=views.da[l - 1])
+            da = matmul(delta, W[l], views.da[l - 1])
             if relu:
                 # f'(z) = [z > 0] as 0.0 / 1.0 in the float dtype: a float-float product
                 # is faster than a float-bool one, and gives the same numbers
-                mask = np.greater(z_list[l - 1], 0, out=views.mask[l - 1], casting="unsafe")
-                delta = np.multiply(da, mask, out=da)
+                mask = np.greater(z_list[l - 1], 0, views.mask[l - 1], casting="unsafe")
+                delta = multiply(da, mask, da)
             else:
                 delta = model._f_backward(da, z_list[l - 1])
 
-    # update
-    step_W, step_b = space.step_W, space.step_b
+    # update: every lr * gradient at once, then W -= lr * dW layer by layer
+    multiply(space.gradients, lr, space.steps)
     for l in range(L):
-        W[l] -= np.multiply(dW[l], lr, out=step_W[l])
-        b[l] -= np.multiply(db[l], lr, out=step_b[l])
+        W[l] -= space.step_W[l]
+        b[l] -= space.step_b[l]
 
     model.a, model.z, model.delta, model.dW, model.db = a_list, z_list, deltas, dW, db
     return loss
