@@ -182,6 +182,34 @@ def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(lang, name, mo
     np.testing.assert_array_equal(_pixels(image(moved).value), _full_drawing(moved))
 
 
+def test_a_layer_shown_before_is_taken_from_its_kept_picture():
+    box = forward_explorer((1.0, 0.5), w11=1.0)
+    hidden = box.axes[1]
+    drawn = []
+    original = hidden.yaxis.draw
+    hidden.yaxis.draw = lambda renderer: (drawn.append(box.artists["limit"]),
+                                          original(renderer))
+    first = box.artists["limit"]
+    box.x1.value = 2.9  # z1[1] = 2.9: the hidden layer's scale steps up
+    assert box.artists["limit"] != first and drawn == [box.artists["limit"]]
+    box.x1.value = 1.0  # back to the first scale: its picture was kept
+    box.x2.value = 0.2
+    assert box.artists["limit"] == first and len(drawn) == 1
+    box.w11.value = 1.5  # new weights on a kept scale: the regions are drawn, not the axis
+    box.w11.value = 1.0
+    assert len(drawn) == 1 and box.picture.full_draws == 1
+    np.testing.assert_array_equal(_pixels(box.children[-1].value), _full_drawing(box))
+
+
+def test_layers_need_one_key_each():
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    picture = BlitImage(figure, type("Image", (), {"value": b""})())
+    with pytest.raises(ValueError, match="1 layers need 1 keys"):
+        picture.draw(layers=[[figure.add_subplot().xaxis]], keys=())
+
+
 def test_a_new_activation_redraws_the_whole_figure_once():
     box = forward_explorer((1.0, 0.5))
     box.x1.value = 0.5
@@ -222,6 +250,22 @@ def test_text_drawn_from_the_glyph_cache_is_matplotlibs_text():
     assert picture.canvas.get_renderer()._widget_text_cache
     np.testing.assert_array_equal(np.asarray(picture.canvas.buffer_rgba()), want)
     np.testing.assert_array_equal(_pixels(picture.image.value), want[..., :3])
+
+
+def test_a_matplotlib_that_draws_text_otherwise_keeps_its_own_text(monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import mlp_course.course.widgets._figure as figure_module
+
+    figure = _text_figure()
+    plain = FigureCanvasAgg(figure)
+    plain.draw()
+    want = np.asarray(plain.buffer_rgba()).copy()
+    monkeypatch.setattr(figure_module, "_text_cache_works", lambda: False)
+    picture = BlitImage(figure, type("Image", (), {"value": b""})())
+    picture.draw()
+    assert not getattr(picture.canvas.get_renderer(), "_widget_text_cache", False)
+    np.testing.assert_array_equal(np.asarray(picture.canvas.buffer_rgba()), want)
 
 
 def test_the_png_holds_the_canvas_pixels():

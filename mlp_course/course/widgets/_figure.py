@@ -26,7 +26,9 @@ import asyncio
 import math
 import struct
 import time
+import warnings
 import zlib
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import numpy as np
@@ -94,7 +96,7 @@ def _cache_text(renderer) -> None:
 
     让渲染器缓存每个字符串的排版和每个字形的位图：像素与 matplotlib 直接绘制完全相同。
     """
-    if getattr(renderer, "_widget_text_cache", False):
+    if getattr(renderer, "_widget_text_cache", False) or not _text_cache_works():
         return
     original = renderer.draw_text
 
@@ -106,6 +108,40 @@ def _cache_text(renderer) -> None:
 
     renderer.draw_text = draw_text
     renderer._widget_text_cache = True
+
+
+@lru_cache(maxsize=1)
+def _text_cache_works() -> bool:
+    """Whether this matplotlib draws text as :func:`_draw_text_cached` does.
+
+    A sample with Latin, Greek and Chinese glyphs, at several sizes, fractions of a
+    pixel and a rotation, is drawn by matplotlib, then through the caches twice (the
+    second time from them): all three must give the same pixels. Checked once per
+    process; with a matplotlib that draws otherwise, text is drawn its own way.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    sample = [(9, 3.3, 30.55, 0), (13, 40.71, 27.2, 0), (8, 120.4, 35.9, 30)]
+
+    def drawn(cached: bool):
+        renderer = RendererAgg(160, 40, 100)
+        gc = renderer.new_gc()
+        for size, x, y, angle in sample:
+            prop = FontProperties(size=size)
+            if not cached:
+                renderer.draw_text(gc, x, y, "ŷ 0.53 损失", prop, angle)
+            elif not _draw_text_cached(renderer, gc, x, y, "ŷ 0.53 损失", prop, angle, None):
+                return None
+        return np.asarray(renderer.buffer_rgba()).copy()
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a glyph the fonts lack is drawn alike both ways
+            plain, first, again = drawn(False), drawn(True), drawn(True)
+    except (AttributeError, ImportError, TypeError, ValueError):  # another version's names
+        return False
+    return first is not None and np.array_equal(plain, first) and np.array_equal(plain, again)
 
 
 def _draw_text_cached(renderer, gc, x, y, s, prop, angle, mtext) -> bool:
@@ -178,15 +214,22 @@ class BlitImage:
     Artists that change only on some events (say, regions that depend on a
     weight but not on the input, or an axis whose scale steps now and then) go
     into ``layers``: groups of artists, the group that changes least often
-    first. Each group is drawn over a saved picture of the groups before it, so
-    ``update(changed=k)`` starts from the picture below group ``k`` and draws
-    group ``k``, the groups after it and the dynamic artists; ``update()`` draws
-    only the dynamic artists. Groups are drawn in their order, before the
-    dynamic artists: artists that overlap must be ordered as a full draw would.
+    first, each with a ``key`` (any hashable value) that names what the group
+    shows: its artists must look the same whenever the key is the same. Each
+    group is drawn over the picture of the groups before it, and that picture is
+    kept: :meth:`update` compares the keys with the drawn ones, starts from the
+    picture below the first group whose key changed, and draws the later groups
+    and the dynamic artists. The pictures of the last few keys of each group are
+    kept too, so moving a slider back to a scale shown before costs no drawing
+    of that group. Groups are drawn in their order, before the dynamic artists:
+    artists that overlap must be ordered as a full draw would.
 
     ``full_draws`` counts the draws of the whole figure (layout included) and
     ``blits`` the updates drawn over a saved background.
     """
+
+    #: pictures kept per group, for keys shown before (each is the whole canvas)
+    KEPT_PER_LAYER = 6
 
     def __init__(self, figure, image):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -195,23 +238,35 @@ class BlitImage:
         self.canvas = FigureCanvasAgg(figure)
         self.dynamic: list = []
         self.layers: list[list] = []
+        self.keys: tuple = ()
         self._backgrounds: list = []  # the picture under each group, then under the dynamic
+        self._kept: list[dict] = []  # per group: keys up to it -> the picture with it drawn
         self.full_draws = 0
         self.blits = 0
 
-    def draw(self, dynamic: Iterable = (), layers: Iterable[Iterable] = ()) -> None:
+    def draw(self, dynamic: Iterable = (), layers: Iterable[Iterable] = (),
+             keys: Iterable = ()) -> None:
         """Draw everything; remember the background without the changing artists."""
         for artist in (*self.dynamic, *self.seldom):
             artist.set_animated(False)  # an artist that is no longer dynamic is background
         self.dynamic = [artist for artist in dynamic if artist is not None]
         self.layers = [[artist for artist in layer if artist is not None] for layer in layers]
+        self.keys = self._check_keys(keys)
         for artist in (*self.dynamic, *self.seldom):
             artist.set_animated(True)
         _cache_text(self.canvas.get_renderer())
         self.canvas.draw()  # runs the layout engine; animated artists are left out
         self._backgrounds = [self.canvas.copy_from_bbox(self.figure.bbox)]
+        self._kept = [{} for _ in self.layers]  # pictures over an older background are stale
         self.full_draws += 1
         self._draw_from(0)
+
+    def _check_keys(self, keys) -> tuple:
+        keys = tuple(keys)
+        if len(keys) != len(self.layers):
+            raise ValueError(f"{len(self.layers)} layers need {len(self.layers)} keys, "
+                             f"got {len(keys)}")
+        return keys
 
     @property
     def seldom(self) -> list:
@@ -223,18 +278,21 @@ class BlitImage:
         self.dynamic[self.dynamic.index(old)] = new
         new.set_animated(True)
 
-    def update(self, changed: int | None = None) -> None:
+    def update(self, keys: Iterable = ()) -> None:
         """Redraw the changing artists over the saved background.
 
-        ``changed`` is the index of the first group of ``layers`` that changed
-        (it and every later group are drawn again), or None when only the
-        dynamic artists did."""
+        ``keys`` name what each group of ``layers`` shows now; the groups from
+        the first whose key changed on are drawn again (or taken from a kept
+        picture), then the dynamic artists."""
         if not self._backgrounds:
-            self.draw(self.dynamic, self.layers)
+            self.draw(self.dynamic, self.layers, keys)
             return
+        keys = self._check_keys(keys)
+        first = next((index for index, (new, old) in enumerate(zip(keys, self.keys))
+                      if new != old), len(self.layers))
+        self.keys = keys
         self.blits += 1
-        first = len(self.layers) if changed is None else int(changed)
-        self._draw_from(min(first, len(self._backgrounds) - 1))
+        self._draw_from(first)
 
     def _draw_sorted(self, artists, renderer) -> None:
         """Draw in the order a full draw would: the figure's children by zorder (axes in
@@ -257,14 +315,23 @@ class BlitImage:
                 artist.draw(renderer)
 
     def _draw_from(self, first: int) -> None:
-        """Restore the picture under group ``first``, draw it, the later groups and
-        the dynamic artists, and show the result."""
+        """Start from the picture under group ``first``, add it and the later groups
+        (kept pictures where there are), draw the dynamic artists, show the result."""
         renderer = self.canvas.get_renderer()
         del self._backgrounds[first + 1:]
-        self.canvas.restore_region(self._backgrounds[first])
-        for layer in self.layers[first:]:
-            self._draw_sorted(layer, renderer)
-            self._backgrounds.append(self.canvas.copy_from_bbox(self.figure.bbox))
+        index = first
+        while index < len(self.layers) and self.keys[:index + 1] in self._kept[index]:
+            self._backgrounds.append(self._kept[index][self.keys[:index + 1]])
+            index += 1
+        self.canvas.restore_region(self._backgrounds[index])
+        for index in range(index, len(self.layers)):
+            self._draw_sorted(self.layers[index], renderer)
+            picture = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._backgrounds.append(picture)
+            kept = self._kept[index]
+            if len(kept) >= self.KEPT_PER_LAYER:
+                del kept[next(iter(kept))]  # the oldest
+            kept[self.keys[:index + 1]] = picture
         self._draw_sorted(self.dynamic, renderer)
         self.image.value = _encode_png(self.canvas)
 

@@ -341,29 +341,25 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
     plane, hidden, outputs = axes
 
     def draw():
-        previous = box.artists and box.artists["limit"]
         updated = draw_forward(axes, box.view, box.artists)
         # the hidden layer's axis follows its scale, the regions, unit lines and arrows
-        # follow the weights: moving the input seldom changes either, and the scale
-        # steps least often
-        weights = float(box.view["W1"][0, 0])
+        # the weights: moving the input changes neither, and the scale steps least often
+        keys = (updated["limit"], (box.view["activation"], float(box.view["W1"][0, 0])))
         if updated is box.artists:
-            picture.update(changed=0 if updated["limit"] != previous
-                           else 1 if weights != box.weights else None)
-        else:
-            box.artists = updated
-            picture.draw(
-                layers=[[hidden.yaxis],
-                        [updated["regions"], *updated["unit_lines"], *updated["unit_arrows"]]],
-                dynamic=[updated["point"], plane.title,
-                         *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"],
-                         updated["zero"], *updated["probability_bars"],
-                         *updated["probability_texts"],
-                         # the frames are redrawn over the bars and the point, as in a
-                         # full draw
-                         *plane.spines.values(), *hidden.spines.values(),
-                         *outputs.spines.values()])
-        box.weights = weights
+            picture.update(keys)
+            return
+        box.artists = updated
+        picture.draw(
+            layers=[[hidden.yaxis],
+                    [updated["regions"], *updated["unit_lines"], *updated["unit_arrows"]]],
+            keys=keys,
+            dynamic=[updated["point"], plane.title,
+                     *updated["z1_bars"], *updated["a1_bars"], *updated["a1_texts"],
+                     updated["zero"], *updated["probability_bars"],
+                     *updated["probability_texts"],
+                     # the frames are redrawn over the bars and the point, as in a full draw
+                     *plane.spines.values(), *hidden.spines.values(),
+                     *outputs.spines.values()])
 
     painter = Coalescer(draw)
 
@@ -372,7 +368,7 @@ def forward_explorer(x=(1.0, 0.5), activation: str = "relu", w11: float = 1.0):
         box.view = forward_view([x1.value, x2.value], chooser.value, weight.value)
         painter.request()
 
-    box.artists, box.weights, box.painter, box.picture = None, None, painter, picture
+    box.artists, box.painter, box.picture = None, painter, picture
     for control in (x1, x2, weight, chooser):
         control.observe(changed, names="value")
     changed()

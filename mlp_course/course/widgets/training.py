@@ -385,13 +385,13 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
         view = box.view
         key = (view["hidden"], view["lr"], view["epochs"], view["data"])
         old_regions = None if box.artists is None else box.artists["regions"]
-        old_limits = None if box.artists is None else box.artists["limits"]
         updated = draw_training(axes, view, box.artists)
+        # the curves' axes change only when a scale steps to its next value
+        keys = (updated["limits"],)
         if updated is not box.artists:
             box.artists = updated
             picture.draw(
-                # the curves' axes change only when a scale steps to its next value
-                layers=[[ax_loss.xaxis, ax_loss.yaxis, ax_accuracy.xaxis]],
+                layers=[[ax_loss.xaxis, ax_loss.yaxis, ax_accuracy.xaxis]], keys=keys,
                 dynamic=[updated["regions"], updated["points"], ax_boundary.title,
                          updated["loss_line"], ax_loss.title, updated["accuracy_line"],
                          ax_accuracy.title,
@@ -401,7 +401,7 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
             if key in pictures:
                 image.value = pictures[key]
                 return
-            picture.update(changed=0 if updated["limits"] != old_limits else None)
+            picture.update(keys)
         pictures[key] = image.value
 
     painter = Coalescer(draw)
