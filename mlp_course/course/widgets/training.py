@@ -293,6 +293,10 @@ def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
     epochs = np.arange(1, view["epochs"] + 1)
     loss = np.where(np.isfinite(view["loss"]), view["loss"], np.nan)
     if artists is not None and artists["data"] == view["data"]:
+        # the same points, so the same extent: keep the limits the first drawing chose
+        # rather than let the new regions autoscale them to the same values again
+        ax_boundary.set_xlim(ax_boundary.get_xlim())
+        ax_boundary.set_ylim(ax_boundary.get_ylim())
         artists["regions"].remove()
         artists["regions"] = _regions(ax_boundary, view["grid"], view["y"])
         ax_boundary.set_title(_boundary_title(view))
