@@ -234,3 +234,48 @@ def test_the_grader_names_a_write_to_a_read_only_input(tmp_path):
                          "message": "output array is read-only"}}
     outcome = judge(exercise, case, None, 1, result, str(tmp_path))
     assert outcome.hint == READ_ONLY_HINT
+
+
+# ---------------------------------------------------------------------------
+# The ladder: a repeated failure gets a more specific hint
+
+def test_check_climbs_from_the_derivation_to_what_the_output_shows(capsys):
+    from mlp_course.course.exercises import check
+    from mlp_course.i18n import language
+
+    exercise = get_exercise("nll_loss")
+    summed = _times("nll_loss", _batch)
+    shown = []
+    with language("en"):
+        for _ in range(4):
+            check("nll_loss", summed, seed=0)
+            shown.append(capsys.readouterr().out)
+    first_case_hint = exercise.cases(np.random.default_rng(0))[0].hint.render("en")
+    assert exercise.hint.render("en") in shown[0] and "more specific hint" in shown[0]
+    assert first_case_hint in shown[1] and "more specific hint" in shown[1]
+    assert "exactly N times the right one" in shown[2] and "more specific" not in shown[2]
+    assert shown[3] == shown[2]  # the top of the ladder stays
+
+    # another failure starts again from the gentlest hint
+    with language("en"):
+        check("nll_loss", _times("nll_loss", lambda *a: -1), seed=0)
+    again = capsys.readouterr().out
+    assert exercise.hint.render("en") in again and "wrong sign" not in again
+    # a pass clears the ladder
+    with language("en"):
+        check("nll_loss", exercise.reference, seed=0)
+        check("nll_loss", summed, seed=0)
+    assert exercise.hint.render("en") in capsys.readouterr().out.split("✅")[-1]
+
+
+def test_evaluate_and_the_grader_give_the_most_specific_hint_at_once():
+    outcome, text = verdict(get_exercise("nll_loss"), _times("nll_loss", _batch))
+    assert outcome.hint == outcome.hints[-1] and len(outcome.hints) == 3
+    assert "exactly N times the right one" in text and "more specific" not in text
+
+
+def test_every_ladder_goes_from_the_exercise_hint_to_the_symptom():
+    exercise = get_exercise("softmax")
+    outcome, _ = verdict(exercise, get_exercise("log_softmax").reference)
+    assert outcome.hints[0] == exercise.hint
+    assert outcome.hints[-1] == exercise.symptoms[0].hint  # "you returned log-probabilities"

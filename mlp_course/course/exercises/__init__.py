@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from ...i18n import Message, text
@@ -25,6 +26,8 @@ __all__ = ["check", "working", "progress", "reference", "Case", "Exercise", "Mis
 
 # exercise id -> (the function checked last, its outcome), so working() re-checks a new function
 _CHECKED: dict[str, tuple[Any, Outcome]] = {}
+# exercise id -> (the last failure: status, test number and hints; the step of its ladder shown)
+_LADDER: dict[str, tuple[tuple, int]] = {}
 
 
 def _remember(exercise_id: str, fn: Any, outcome: Outcome) -> None:
@@ -50,8 +53,24 @@ def check(exercise_id: str, fn: Any, seed: int | None = None) -> None:
         return None
     outcome = evaluate(exercise, fn, seed=seed)
     _remember(exercise_id, fn, outcome)
-    report(outcome, detail=True)
+    report(climb(exercise_id, outcome), detail=True)
     return None
+
+
+def climb(exercise_id: str, outcome: Outcome) -> Outcome:
+    """The outcome with the hint for this attempt: the gentlest that fits a new failure,
+    one step more specific each time the same failure (same status, test and hints) returns.
+
+    同一个错误再次出现时，提示逐步变得更具体；换了一种错误就从最温和的提示重新开始。
+    """
+    if outcome.passed or not outcome.hints:
+        _LADDER.pop(exercise_id, None)
+        return outcome
+    failure = (outcome.status, outcome.cases_run, outcome.hints)
+    last, step = _LADDER.get(exercise_id, (None, -1))
+    step = min(step + 1 if last == failure else 0, len(outcome.hints) - 1)
+    _LADDER[exercise_id] = (failure, step)
+    return replace(outcome, hint=outcome.hints[step], more_hints=step < len(outcome.hints) - 1)
 
 
 def reference(exercise_id: str) -> Callable:

@@ -112,7 +112,13 @@ class Mismatch:
 
 @dataclass
 class Outcome:
-    """The verdict on one exercise.  一道练习的判定结果。"""
+    """The verdict on one exercise.  一道练习的判定结果。
+
+    ``hints`` are every hint that fits the failure, from gentle to specific (the
+    exercise's pointer to the derivation, the case's, the symptom the output shows);
+    ``hint`` is the one shown, the most specific unless ``check`` climbs the ladder
+    one step per repeated failure. ``more_hints`` says a more specific one is left.
+    """
 
     exercise: str
     status: str
@@ -123,6 +129,8 @@ class Outcome:
     hint: Message | None = None
     detail: str = ""
     cases_run: int = 0
+    hints: tuple[Message, ...] = ()
+    more_hints: bool = False
 
     @property
     def passed(self) -> bool:
@@ -139,6 +147,10 @@ class Outcome:
         if self.hint is not None:
             lines.append(Message(zh="  提示：{hint}", en="  Hint: {hint}",
                                  hint=self.hint.render(lang)).render(lang))
+        if self.more_hints:
+            lines.append(Message(zh="  （改过之后如果还是同样的错误，再检查一次会给出更具体的提示。）",
+                                 en="  (If the same failure comes back after a change, the next "
+                                    "check gives a more specific hint.)").render(lang))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -491,6 +503,18 @@ READ_ONLY_HINT = Message(
        "an in-place change silently alters the caller's data.")
 
 
+def hint_ladder(exercise: "Exercise", case: Case | None,
+                specific: Message | None = None) -> tuple[Message, ...]:
+    """The hints that fit a failure, gentle first: the exercise's own (back to the
+    derivation), the case's (what this input probes), then ``specific`` (what the output
+    shows, or what the error means)."""
+    ladder: list[Message] = []
+    for hint in (exercise.hint, case.hint if case is not None else None, specific):
+        if hint is not None and hint not in ladder:
+            ladder.append(hint)
+    return tuple(ladder)
+
+
 def hint_for_error(error: str, case: Case | None, exercise: "Exercise",
                    text: str = "") -> Message | None:
     """The hint that fits an exception (``error`` is its type's name, ``text`` its message):
@@ -571,18 +595,21 @@ def evaluate(exercise: Exercise, fn: Any, seed: int | None = None,
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # the learner's bug, reported, never re-raised
+            hint = hint_for_error(type(error).__name__, case, exercise, str(error))
+            ladder = (hint_ladder(exercise, case) if hint in (case.hint, exercise.hint)
+                      else (hint,))
             return Outcome(exercise.id, ERROR, raised_message(
                 exercise.id, number, type(error).__name__, str(error)[:300]),
-                kind=case.kind, hint=hint_for_error(type(error).__name__, case, exercise,
-                                                    str(error)),
-                max_points=max_points, cases_run=number)
+                kind=case.kind, hint=hint, hints=ladder, max_points=max_points,
+                cases_run=number)
         if not (inputs_unchanged(case.args, args) and inputs_unchanged(case.kwargs, kwargs)):
             return Outcome(exercise.id, FAILED, changed_input_message(exercise.id),
                            kind=case.kind, max_points=max_points, cases_run=number)
         mismatch = compare_output(exercise, got, expected, case)
         if mismatch is not None:
+            ladder = hint_ladder(exercise, case, mismatch.hint)
             return Outcome(exercise.id, FAILED, wrong_message(exercise.id, mismatch.public),
-                           kind=case.kind, hint=mismatch.hint or case.hint or exercise.hint,
+                           kind=case.kind, hint=ladder[-1] if ladder else None, hints=ladder,
                            detail=mismatch.detail, max_points=max_points, cases_run=number)
     return Outcome(exercise.id, PASSED, passed_message(exercise.id, len(cases)),
                    points=max_points, max_points=max_points, cases_run=len(cases))
