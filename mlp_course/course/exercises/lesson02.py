@@ -39,7 +39,8 @@ _SCALAR = Message(
 
 # What a wrong output shows (checked in this order; the first one seen gives the hint).
 _SYMPTOMS = (
-    Symptom(lambda got, expected, case: np.shape(got) == np.shape(case.args[1]) and np.size(got) > 1,
+    Symptom(lambda got, expected, case: np.shape(got) == np.shape(case.args[1])
+            and np.size(got) > 1,
             Message(zh="你返回了每个样本各自的损失（形状 (N,)）；这里要的是整个批量的一个数。",
                     en="You returned every example's own loss (shape (N,)); one number for the "
                        "whole batch is wanted.")),
