@@ -9,15 +9,17 @@ Two things keep a dragged slider smooth:
 - :class:`BlitImage` draws the whole figure only when its layout changes. For an
   ordinary slider event it restores a saved background (axes, static labels,
   legends) and draws only the artists that change — bars, a point, a few texts —
-  then encodes the pixels with a fast PNG setting.
+  then encodes the pixels as a PNG with a filter and a zlib level chosen for
+  speed. Text is drawn from a cache of glyph layouts and glyph bitmaps, with the
+  pixels matplotlib itself would draw.
 - :class:`Coalescer` turns a burst of slider events into few draws of the latest
   state: inside a running kernel an event arriving within ``interval`` seconds of
   the last draw only marks the picture stale, and one draw follows when the
   interval has passed. Events that queued up while the kernel was busy therefore
   never each cost a draw of a value that is already stale.
 
-控件的图以 PNG 显示。拖动滑块时只重画变化的图元（背景缓存一次），并把一串
-连续事件合并成对最新值的一次绘制，避免拖动时绘制任务越积越多。
+控件的图以 PNG 显示。拖动滑块时只重画变化的图元（背景缓存一次，文字的字形也缓存），
+并把一串连续事件合并成对最新值的一次绘制，避免拖动时绘制任务越积越多。
 """
 
 from __future__ import annotations
