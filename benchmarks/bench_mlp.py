@@ -6,6 +6,7 @@ Run from the repository root::
 
     python benchmarks/bench_mlp.py            # full run, about a minute
     python benchmarks/bench_mlp.py --quick    # smoke run, a few seconds
+    python benchmarks/bench_mlp.py --steps    # part 1 only, to repeat it on a busy machine
 
 Part 1 times one SGD step (forward + backward + update, float32) of
 ``mlp_course.MLP`` and of the same model in PyTorch (``model.to_torch()``,
@@ -20,8 +21,10 @@ weights, batches and learning rate, and prints test accuracy and wall time.
 Every timing is repeated after a warm-up; the step table is printed twice from
 the same samples, once with the median and once with the fastest run (steadier
 on a busy machine), so the step/mm ratios of both come from one run (``--stat``
-prints only one of them). Nothing here asserts a speed: the script prints, and
-exits 0.
+prints only one of them). The load average is printed before and after the step
+timings: other processes on the machine slow the step (single-threaded numpy
+calls between multi-threaded BLAS calls) more than the products timed alone.
+Nothing here asserts a speed: the script prints, and exits 0.
 """
 
 from __future__ import annotations
@@ -253,6 +256,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numpy's BLAS and for torch (default: BLAS's own "
                              "default; 1 with --quick)")
+    parser.add_argument("--steps", action="store_true",
+                        help="time the SGD step only (part 1), not the digits training")
     parser.add_argument("--stat", choices=("median", "min"), default=None,
                         help="print only this summary of the repeated timings "
                              "(default: both, from the same run)")
@@ -275,7 +280,7 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, torch {torch.__version__}, python "
           f"{platform.python_version()}, {platform.machine()}")
     print(f"threads: numpy BLAS {threads} (from {source}), torch {torch.get_num_threads()}")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    load = load_average()
     if load > 0.5:
         print(f"note: load average {load:.1f} before starting; other processes on this "
               "machine make the timings noisy")
@@ -283,10 +288,18 @@ def main(argv=None) -> int:
         print("--quick: few repeats, one thread, figures are rough")
 
     rows = bench_steps(args.quick)
+    print(f"\nload average (1 min): {load:.1f} before the step timings, "
+          f"{load_average():.1f} after them")
     for stat in ([args.stat] if args.stat else STATISTICS):
         print_step_table(rows, stat)
-    train_digits(args.quick)
+    if not args.steps:
+        train_digits(args.quick)
     return 0
+
+
+def load_average() -> float:
+    """The one-minute load average, 0.0 where the system does not report one."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
 
 
 if __name__ == "__main__":

@@ -627,6 +627,18 @@ def test_benchmark_quick_run_prints_its_tables():
     for arch in ("784-256-10", "64-128-10"):
         assert sum(line.startswith(arch) for line in out.splitlines()) == 8
     assert "test accuracy" in out and "numpy MLP" in out and "PyTorch" in out
+    assert "load average (1 min):" in out and "after them" in out
+
+
+def test_benchmark_steps_only_skips_the_training_part():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_mlp.py"),
+                             "--quick", "--steps", "--stat", "min"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "fastest-run time per step" in out and "median time per step" not in out
+    assert sum(line.startswith("64-128-10") for line in out.splitlines()) == 4
+    assert "test accuracy" not in out
 
 
 def test_non_finite_inputs_are_rejected(model):
