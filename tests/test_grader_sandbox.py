@@ -59,7 +59,11 @@ EXPECTED = {
     "reference_reader": {"softmax": (0, "forbidden"), "log_softmax": (0, "error")},
     "segfault": {"softmax": (2, "passed"), "log_softmax": (0, "crashed")},
     "network": {"softmax": (0, "error"), "log_softmax": (2, "passed")},
+    # stopped at a cap (their kernel restarted without the cell), the answers still graded
+    "fork_bomb": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "disk_filler": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
 }
+PROCESSES, DISK_MB = 64, 64     # the caps the hostile batch runs with
 # words each student's "needs a human look" flags must contain (none for the others)
 FLAGGED = {
     "forker": ["processes"],
@@ -68,6 +72,7 @@ FLAGGED = {
     "reference_reader": ["cannot read", "registry"],
     "segfault": ["native code"],
     "network": ["network"],
+    "fork_bomb": ["processes"],
 }
 
 
@@ -238,6 +243,16 @@ def softmax(z):
     save("network", _build(untouched, answers, before={"softmax": reach_out}, softmax=network,
                            log_softmax=good["log_softmax"]))
 
+    # Every process forks for ever, ignoring the failures: spinning copies, unless stopped.
+    fork_bomb = ("import os\nwhile True:\n    try:\n        os.fork()\n"
+                 "    except OSError:\n        pass\n")
+    save("fork_bomb", _build(untouched, answers, before={"softmax": fork_bomb}, **good))
+    # Writes until the disk is full, and goes on as if nothing happened.
+    disk_filler = ("block = b'x' * 2**20\ntry:\n    with open('filler', 'wb') as handle:\n"
+                   "        while True:\n            handle.write(block)\n"
+                   "except OSError as error:\n    print(error)\n")
+    save("disk_filler", _build(untouched, answers, before={"softmax": disk_filler}, **good))
+
 
 # ---------------------------------------------------------------------------
 # Grading it once
@@ -316,7 +331,8 @@ def hostile(tmp_path_factory, bwrap_works):
     command = [sys.executable, "-m", "mlp_course", "grade", str(paths["submitted"]),
                "--out", str(paths["out"]), "--lesson", "01", "--jobs", "2", "--seed", str(SEED),
                "--lang", "en", "--cell-timeout", "20", "--call-timeout", "5",
-               "--timeout", "120", "--memory", "1024"]
+               "--timeout", "120", "--memory", "1024", "--processes", str(PROCESSES),
+               "--disk", str(DISK_MB)]
     try:
         done = subprocess.run(command, env=env, cwd=str(root), capture_output=True, text=True,
                               timeout=600)
@@ -401,6 +417,23 @@ def test_no_secret_reaches_the_gradebook_or_the_feedback(hostile):
     message = next(row["message"] for row in _rows(hostile, "env_printer")
                    if row["exercise"] == "softmax")
     assert "MLP_COURSE_GRADING" in message or "PATH" in message, message
+
+
+def test_a_fork_bomb_and_a_disk_filler_are_stopped_and_named(hostile):
+    for student, status, cell, words in (
+            ("fork_bomb", "processes", "(import os)",
+             f"too many processes: it reached the limit of {PROCESSES}"),
+            ("disk_filler", "disk", "(block = b'x' * 2**20)", f"wrote more than {DISK_MB} MB")):
+        problems = {row["status"]: row["message"] for row in _rows(hostile, student)
+                    if row["exercise"] == "(submission)"}
+        assert set(problems) == {status, "kernel_restarted"}, problems
+        assert words in problems[status] and cell in problems[status], problems
+    # the summary names both, and no other student had a problem
+    assert "too many processes 1" in hostile["done"].stdout
+    assert "disk limit 1" in hostile["done"].stdout
+    others = [row for row in hostile["json"]["rows"] if row["exercise"] == "(submission)"
+              and row["student"] not in ("fork_bomb", "disk_filler", "segfault")]
+    assert others == []
 
 
 def test_no_process_outlives_the_batch(hostile):
@@ -624,6 +657,29 @@ try:
     seen["write"] = "written"
 except OSError as error:
     seen["write"] = type(error).__name__
+import errno
+reader, writer = os.pipe()
+children = []
+try:
+    while len(children) < 1000:
+        child = os.fork()
+        if child == 0:
+            os.close(writer)
+            os.read(reader, 1)
+            os._exit(0)
+        children.append(child)
+    seen["fork"] = ["no limit", len(children)]
+except OSError as error:
+    seen["fork"] = [errno.errorcode.get(error.errno), len(children)]
+os.close(writer)
+for child in children:
+    os.waitpid(child, 0)
+os.close(reader)
+import resource
+seen["limits"] = {"processes": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+                  "file": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
+                  "scratch": os.statvfs(".").f_blocks * os.statvfs(".").f_frsize,
+                  "tmp": os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize}
 with open("seen.json", "w") as handle:
     json.dump(seen, handle)
 '''
@@ -635,6 +691,8 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
     from mlp_course.grader import runner
 
     monkeypatch.setenv("MLP_GRADER_SECRET", SECRET)
+    # the watchdog would stop the kernel at the cap: here the cap itself is looked at
+    monkeypatch.setattr(runner.kernel_module.KernelSession, "over_limit", lambda self: "")
     work = tmp_path / "work"
     box = sandbox.Sandbox(work / "sandbox")
     box.prepare([LESSON.id])
@@ -649,17 +707,25 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
             f"PATHS = {paths!r}\nHOME = {str(home)!r}\n" + PROBE)
 
     async def probe():
-        run = runner.NotebookRun(scratch, runner.Settings(), box, LESSON.id)
+        run = runner.NotebookRun(scratch, runner.Settings(processes=40, disk_mb=32), box,
+                                 LESSON.id)
         await run.prestart()
         run.begin()
         try:
-            return await run.cell(code)
+            reply = await run.cell(code)
+            # what it wrote is in its own file system, seen from here through /proc only
+            assert not (scratch / "seen.json").exists()
+            return reply, run.outside(scratch / "seen.json").read_text(encoding="utf-8")
         finally:
             await run.close()
 
-    reply = asyncio.run(probe())
+    reply, written = asyncio.run(probe())
     assert reply.status == "ok", reply
-    seen = json.loads((scratch / "seen.json").read_text(encoding="utf-8"))
+    seen = json.loads(written)
+    # forks fail at the cap (the kernel's own threads count too), and the kernel lives on
+    assert seen["fork"][0] == "EAGAIN" and 20 < seen["fork"][1] < 40, seen["fork"]
+    assert seen["limits"] == {"processes": 40, "file": 32 * 2**20, "scratch": 32 * 2**20,
+                              "tmp": sandbox.TMP_BYTES}
     assert "MLP_GRADER_SECRET" not in seen["env"] and "MLP_COURSE_GRADING" in seen["env"]
     assert seen["cwd"] == str(scratch)
     for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):

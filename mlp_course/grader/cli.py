@@ -4,7 +4,7 @@
 
     python -m mlp_course grade SUBMISSION... --out DIR [--lesson L] [--jobs N]
         [--timeout S] [--cell-timeout S] [--call-timeout S] [--memory MB]
-        [--seed N] [--lang zh|en] [--resume] [--no-sandbox]
+        [--processes N] [--disk MB] [--seed N] [--lang zh|en] [--resume] [--no-sandbox]
     python -m mlp_course grade --verify DIR [--lang zh|en]
 
 Student ids: folders are searched recursively for ``*.ipynb``; a notebook in
@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="time limit for one call of a learner's function / 每次调用学生函数的时限（秒）")
     parser.add_argument("--memory", type=int, default=defaults.memory_mb, metavar="MB",
                         help="memory limit of each kernel, MB / 每个内核的内存上限（MB）")
+    parser.add_argument("--processes", type=int, default=defaults.processes, metavar="N",
+                        help="processes and threads one kernel may have (a fork bomb stops "
+                             "there), in the sandbox / 每个内核最多的进程与线程数（沙箱内）")
+    parser.add_argument("--disk", type=int, default=defaults.disk_mb, metavar="MB",
+                        help="what one kernel may write, MB (in the sandbox all its files "
+                             "together, in memory; without it, each file) / 每个内核最多写入的"
+                             "数据量（MB；沙箱内为全部文件之和，占用内存）")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="seed of the test inputs (default: random, recorded in the gradebook) "
                              "/ 测试输入的随机种子（默认随机，并记录在成绩册中）")
@@ -134,6 +141,8 @@ def _main(argv: list[str]) -> int:
         (args.cell_timeout > 0, text(zh="--cell-timeout 应为正数，收到 {v}。", en="--cell-timeout must be positive, got {v}.", v=args.cell_timeout)),
         (args.call_timeout > 0, text(zh="--call-timeout 应为正数，收到 {v}。", en="--call-timeout must be positive, got {v}.", v=args.call_timeout)),
         (args.memory >= 128, text(zh="--memory 应至少为 128（MB），收到 {v}。", en="--memory must be at least 128 (MB), got {v}.", v=args.memory)),
+        (args.processes >= 16, text(zh="--processes 应至少为 16，收到 {v}。", en="--processes must be at least 16, got {v}.", v=args.processes)),
+        (args.disk >= 8, text(zh="--disk 应至少为 8（MB），收到 {v}。", en="--disk must be at least 8 (MB), got {v}.", v=args.disk)),
         (args.seed is None or args.seed >= 0, text(zh="--seed 应为非负整数，收到 {v}。", en="--seed must be a non-negative integer, got {v}.", v=args.seed)),
     ]
     for ok, problem in checks:
@@ -196,10 +205,12 @@ def _main(argv: list[str]) -> int:
         args.seed if args.seed is not None else secrets.randbits(32))
     settings = Settings(jobs=args.jobs, timeout=args.timeout, cell_timeout=args.cell_timeout,
                         call_timeout=args.call_timeout, memory_mb=args.memory, seed=seed,
-                        lesson=lesson, sandbox=not args.no_sandbox)
+                        lesson=lesson, sandbox=not args.no_sandbox, processes=args.processes,
+                        disk_mb=args.disk)
     recorded = {"jobs": settings.jobs, "timeout": settings.timeout,
                 "cell_timeout": settings.cell_timeout, "call_timeout": settings.call_timeout,
-                "memory_mb": settings.memory_mb, "lesson": settings.lesson,
+                "memory_mb": settings.memory_mb, "processes": settings.processes,
+                "disk_mb": settings.disk_mb, "lesson": settings.lesson,
                 "sandbox": settings.sandbox}
     examine(submissions, load_all(), lesson)
     gradebook = report.Gradebook(args.out, lang, seed, recorded,

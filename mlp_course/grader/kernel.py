@@ -6,9 +6,20 @@ The kernel is started through a tiny launcher that lowers its resource limits
 before ipykernel starts: ``RLIMIT_DATA`` (heap and anonymous memory, so a huge
 allocation fails with ``MemoryError`` and the kernel lives on; ``RLIMIT_AS``
 would also count the address space that ``import torch`` reserves but never
-uses), ``RLIMIT_FSIZE`` (no disk-filling files), no core dumps. A watchdog
-reading ``/proc`` kills the kernel if its resident memory still grows past the
-limit (memory the data limit does not see, such as a child process).
+uses), ``RLIMIT_FSIZE`` (no file larger than the disk cap, its log included),
+no core dumps.
+
+Processes and threads (``--processes``): ``RLIMIT_NPROC`` counts them per user
+id *and* per user namespace, so inside its sandbox (a user namespace of its
+own) it counts that kernel's alone; the launcher sets it only there, never
+where it would count all of the grader's user's processes. But Linux never
+applies it to root's own user id, which a sandbox started by root keeps: then
+the sandbox is put in a ``pids`` control group of its own, capped the same
+way (the grader, as root, can make one), before bubblewrap starts. A watchdog reading ``/proc`` kills the kernel when its resident
+memory still grows past the limit (memory the data limit does not see, such
+as a child process), when it holds as many processes as it may (a fork bomb:
+they would spin on), or when its file systems are full (after every request
+too, so a cell that filled them is not run again after a restart).
 
 On Linux the kernel runs inside the submission's sandbox (see
 :mod:`mlp_course.grader.sandbox`): the launch command is wrapped in
@@ -33,11 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-# Runs as ``python -c LAUNCHER <memory bytes> <ipykernel args...>``: limits
-# first, then the same start-up as ``python -m ipykernel_launcher``.
+# Runs as ``python -c LAUNCHER <memory bytes> <file bytes> <processes> <ipykernel args...>``:
+# limits first (0: none), then the same start-up as ``python -m ipykernel_launcher``.
 LAUNCHER = r"""
 import os, resource, sys
-limit = int(sys.argv.pop(1))
+limit, file_limit, processes = (int(sys.argv.pop(1)) for _ in range(3))
 def lower(which, value):
     try:
         soft, hard = resource.getrlimit(which)
@@ -48,7 +59,16 @@ def lower(which, value):
         pass
 if limit > 0:
     lower(resource.RLIMIT_DATA, limit)
-    lower(resource.RLIMIT_FSIZE, limit)
+if file_limit > 0:
+    lower(resource.RLIMIT_FSIZE, file_limit)
+def own_namespace():
+    try:
+        with open("/proc/self/uid_map") as handle:
+            return handle.read().split() != ["0", "0", "4294967295"]
+    except OSError:
+        return False
+if processes > 0 and own_namespace():
+    lower(resource.RLIMIT_NPROC, processes)
 lower(resource.RLIMIT_CORE, 0)
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
@@ -64,6 +84,93 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 # Signals a crashing kernel dies of, by number (for "SIGSEGV" rather than "exit 139").
 SIGNAL_NAMES = {int(value): value.name for value in signal.Signals}
 
+# The sandboxed kernel's sockets (in its own /tmp); see mlp_course.grader.sandbox.
+SANDBOX_SOCKETS = "/tmp/mlp-course-kernel"
+
+# Runs as ``python -c JOIN <cgroup.procs> <command...>``: joins the control group, then
+# becomes the command (bubblewrap), so that everything in the sandbox is in it.
+JOIN = r"""
+import os, sys
+with open(sys.argv[1], "w") as handle:
+    handle.write(str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def _control_groups() -> Path | None:
+    """Where a ``pids`` control group can be made (cgroup v1, or v2 below the grader's own)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    candidates = [Path("/sys/fs/cgroup/pids")]
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            if line.startswith("0::"):
+                candidates.append(Path("/sys/fs/cgroup") / line[3:].lstrip("/"))
+    except OSError:
+        pass
+    for folder in candidates:
+        if (folder / "cgroup.procs").exists() and os.access(folder, os.W_OK) and (
+                folder.name == "pids" or "pids" in _read(folder / "cgroup.subtree_control")):
+            return folder
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def process_group(processes: int) -> Path | None:
+    """A new ``pids`` control group that holds at most ``processes`` tasks, or ``None``."""
+    import secrets
+
+    top = _control_groups()
+    if top is None or processes <= 0:
+        return None
+    # empty ones a killed grader left behind (a new one is joined within moments)
+    for stale in top.glob("mlp-course-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > 60:
+                stale.rmdir()
+        except OSError:
+            pass
+    group = top / f"mlp-course-{secrets.token_hex(6)}"
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    try:
+        # bubblewrap's outermost process is in it too, though outside the sandbox
+        (group / "pids.max").write_text(str(processes + 1))
+    except OSError:
+        group.rmdir()
+        return None
+    return group
+
+
+def _kill_group(group: Path | None) -> None:
+    """SIGKILL every process in a control group made by :func:`process_group`."""
+    for word in _read(group / "cgroup.procs").split() if group is not None else []:
+        try:
+            os.kill(int(word), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+
+async def _remove_group(group: Path | None) -> None:
+    """Remove a control group made by :func:`process_group` once its processes are gone."""
+    for _ in range(100 if group is not None else 0):  # its last processes may be leaving
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            _kill_group(group)
+            await asyncio.sleep(0.05)
+
 OK = "ok"
 ERROR = "error"
 TIMEOUT = "timeout"
@@ -76,9 +183,9 @@ class Reply:
 
     ``status``: ``ok``, ``error`` (the code raised; ``ename``/``evalue``),
     ``timeout`` (interrupted after its deadline; the kernel lives on) or
-    ``dead`` (the kernel exited, crashed, was killed for memory, or could not
+    ``dead`` (the kernel exited, crashed, was killed at a limit, or could not
     be interrupted and was killed; ``reason`` says which: ``exit:<code>``,
-    ``signal:<SIGNAME>``, ``memory`` or ``timeout``).
+    ``signal:<SIGNAME>``, ``memory``, ``processes``, ``disk:<bytes>`` or ``timeout``).
     """
 
     status: str
@@ -86,6 +193,11 @@ class Reply:
     evalue: str = ""
     reason: str = ""
     seconds: float = 0.0
+
+    @property
+    def exited(self) -> bool:
+        """The kernel ended by its own exit (``sys.exit``, ``os._exit``): not a crash, not a limit."""
+        return self.status == DEAD and self.reason.startswith("exit")
 
 
 def _kernel_manager_class():
@@ -96,6 +208,11 @@ def _kernel_manager_class():
         """A kernel manager whose kernel command is ours, not an installed kernelspec."""
 
         launch_argv: list[str] = []
+        sandboxed = False
+
+        def cleanup_ipc_files(self):
+            if not self.sandboxed:  # a sandbox's sockets are not on this side
+                super().cleanup_ipc_files()
 
         @property
         def kernel_spec(self):
@@ -129,18 +246,40 @@ def descendants(pid: int, limit: int = 4096) -> list[int]:
     return found
 
 
-def _rss_bytes(pid: int) -> int:
-    """Resident memory of a process and everything it started (0 if unknown)."""
-    total = 0
+def _usage(pid: int) -> tuple[int, int]:
+    """Memory (bytes) of a process and everything it started, and how many threads those
+    below it have (what ``RLIMIT_NPROC`` counts in a sandbox, whose outermost process is
+    outside it); (0, 0) if unknown.
+
+    Memory is the proportional share (``Pss``): forked copies of a kernel share their
+    pages, which a sum of resident sizes would count once per copy.
+    """
+    memory = threads = 0
     for one in [pid, *descendants(pid)]:
         try:
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            if one != pid:
+                for line in Path(f"/proc/{one}/status").read_text().splitlines():
+                    if line.startswith("Threads:"):
+                        threads += int(line.split()[1])
+                        break
+            for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    memory += int(line.split()[1]) * 1024
                     break
         except (OSError, ValueError):
             continue
-    return total
+    return memory, threads
+
+
+def _full(path: Path) -> int:
+    """The size of the file system at ``path`` if it is (all but) full; else (or if it
+    cannot be seen) 0."""
+    try:
+        found = os.statvfs(path)
+    except OSError:
+        return 0
+    full = found.f_bavail * found.f_frsize < 64 * 1024
+    return found.f_blocks * found.f_frsize if full else 0
 
 
 def _command_line(pid: int) -> list[str]:
@@ -160,16 +299,23 @@ class KernelSession:
     def __init__(self, cwd: Path, memory_mb: int = 2048, startup_timeout: float = 60.0,
                  interrupt_grace: float = 2.0, env: dict | None = None,
                  wrap: Callable[[list[str], list[Path]], list[str]] | None = None,
-                 base_env: dict | None = None):
-        """``wrap(argv, folders)`` turns the kernel's command into the sandboxed one, with
-        more folders to bind (its sockets' folder, if not ``cwd``); ``base_env``
-        replaces the inherited environment (the sandbox's clean one); ``env`` adds to it."""
+                 base_env: dict | None = None, disk_mb: int = 256, processes: int = 128):
+        """``wrap(argv, files)`` turns the kernel's command into the sandboxed one, with
+        the grader's files it must read (its connection file); ``base_env`` replaces the
+        inherited environment (the sandbox's clean one); ``env`` adds to it. ``disk_mb``
+        caps any file it writes (and, in the sandbox, all of them together: see
+        :meth:`mlp_course.grader.sandbox.Sandbox.command`); ``processes`` caps its
+        processes and threads in the sandbox."""
         self.cwd = Path(cwd)
         self.wrap = wrap
         self.base_env = dict(base_env) if base_env is not None else None
         self.kernel_pid: int | None = None   # the kernel itself (inside the sandbox)
+        self.inner_pid: int | None = None    # the sandbox's first process: its files are seen
         self._sockets: Path | None = None
         self.memory_bytes = int(memory_mb) * 1024 * 1024 if memory_mb else 0
+        self.disk_bytes = int(disk_mb) * 1024 * 1024 if disk_mb else 0
+        self.processes = int(processes) if wrap is not None else 0
+        self.group: Path | None = None       # its pids control group, when the grader is root
         self.startup_timeout = startup_timeout
         self.interrupt_grace = interrupt_grace
         self.extra_env = dict(env or {})
@@ -202,18 +348,30 @@ class KernelSession:
         manager_class = _kernel_manager_class()
         manager = manager_class()
         argv = [
-            sys.executable, "-c", LAUNCHER, str(self.memory_bytes),
+            sys.executable, "-c", LAUNCHER, str(self.memory_bytes), str(self.disk_bytes),
+            str(self.processes),
             "-f", "{connection_file}",
             "--HistoryManager.enabled=False",
             "--IPKernelApp.quiet=True",
         ]
-        sockets = self._socket_folder()
-        binds = [sockets] if sockets != self.cwd else []
-        manager.launch_argv = self.wrap(argv, binds) if self.wrap is not None else argv
-        manager.connection_file = str(self.cwd / ".kernel-connection.json")
-        # local sockets in the submission's folder: no TCP ports to find or leak
+        connection = self.cwd / ".kernel-connection.json"
+        manager.connection_file = str(connection)
+        # local sockets: no TCP ports to find or leak. In the sandbox they are in its own
+        # /tmp, reached from here through /proc (see outside()); else in the folder.
         manager.transport = "ipc"
-        manager.ip = str(sockets / "k")
+        if self.wrap is not None:
+            manager.launch_argv = self.wrap(argv, [connection])
+            manager.ip = SANDBOX_SOCKETS
+            manager.sandboxed = True
+            if os.geteuid() == 0:
+                self.group = process_group(self.processes)
+                if self.group is not None:
+                    manager.launch_argv = [sys.executable, "-c", JOIN,
+                                           str(self.group / "cgroup.procs"),
+                                           *manager.launch_argv]
+        else:
+            manager.launch_argv = argv
+            manager.ip = str(self._socket_folder() / "k")
         self.manager = manager
         # the kernel's own stderr (warnings, crashes) goes to a log, not the terminal
         self._log = open(self.cwd / ".kernel.log", "wb")
@@ -221,12 +379,33 @@ class KernelSession:
                                    stdout=self._log, stderr=self._log)
         self.pid = getattr(manager.provisioner, "pid", None)
         client = manager.client()
+        if self.wrap is not None:
+            self.inner_pid = await self._first_inside()
+            client.ip = str(self.outside(SANDBOX_SOCKETS))
         client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         self.client = client
-        if self.memory_bytes and self.pid:
-            self._watchdog = asyncio.ensure_future(self._watch_memory())
+        if self.pid and (self.memory_bytes or self.wrap is not None):
+            self._watchdog = asyncio.ensure_future(self._watch())
         await self._wait_ready()
         self.kernel_pid = self._find_kernel()
+
+    async def _first_inside(self) -> int:
+        """The sandbox's first process (bubblewrap's own, inside the namespaces)."""
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            found = _children(self.pid) if self.pid else []
+            if found:
+                return found[0]
+            if self.manager is None or not await self.manager.is_alive():
+                break
+            await asyncio.sleep(0.01)
+        raise RuntimeError("the kernel's sandbox did not start")
+
+    def outside(self, path: Path | str) -> Path:
+        """Where the grader finds a path of the kernel's (in the sandbox: through /proc)."""
+        if self.inner_pid is None:
+            return Path(path)
+        return Path(f"/proc/{self.inner_pid}/root") / Path(path).relative_to("/")
 
     def _find_kernel(self) -> int | None:
         """The kernel's own process: the launcher itself, or the Python below the sandbox."""
@@ -272,22 +451,55 @@ class KernelSession:
             return False
         return await self.manager.is_alive()
 
-    async def _watch_memory(self) -> None:
-        # the data limit already stops most allocations; this catches the rest
-        ceiling = self.memory_bytes * 1.25 + 64 * 1024 * 1024
-        while True:
+    def over_limit(self) -> str:
+        """The limit the kernel is at, if any: ``memory``, ``processes`` or
+        ``disk:<bytes>`` (the size of what is full).
+
+        Memory: the data limit already stops most allocations; this catches the rest.
+        Processes: at the cap, forks fail, and what was forked spins on (a fork bomb).
+        Disk: the sandbox's file systems full, or its log (on the grader's disk) as
+        large as a file may be.
+        """
+        if not self.pid:
+            return ""
+        memory, threads = _usage(self.pid)
+        self.peak_rss = max(self.peak_rss, memory)
+        # first: forked copies of a kernel share their memory, which the sum counts again
+        if self.processes and threads >= self.processes:
+            return "processes"
+        if self.memory_bytes and memory > self.memory_bytes * 1.25 + 64 * 1024 * 1024:
+            return "memory"
+        if self.disk_bytes and self._log is not None:
+            try:
+                if os.fstat(self._log.fileno()).st_size >= self.disk_bytes - 64 * 1024:
+                    return f"disk:{self.disk_bytes}"
+            except (OSError, ValueError):
+                pass
+        if self.inner_pid is not None:
+            for folder in (self.cwd, Path("/tmp")):
+                size = _full(self.outside(folder))
+                if size:
+                    return f"disk:{size}"
+        return ""
+
+    async def _stop_at_limit(self) -> bool:
+        reason = self.over_limit()
+        if reason and not self.killed:
+            self.death_reason = reason
+            await self.kill()
+        return bool(reason)
+
+    async def _watch(self) -> None:
+        while not self.killed:
             await asyncio.sleep(0.2)
-            rss = _rss_bytes(self.pid)
-            self.peak_rss = max(self.peak_rss, rss)
-            if rss > ceiling:
-                self.death_reason = "memory"
-                await self.kill()
+            if await self._stop_at_limit():
                 return
 
     async def kill(self) -> None:
         """Kill the kernel and anything it started (its whole process group)."""
         # from here on the kernel counts as dead, even before the process is reaped
         self.killed = True
+        _kill_group(self.group)  # everything in the sandbox at once, where there is a group
         if self.manager is None:
             return
         provisioner = self.manager.provisioner
@@ -343,6 +555,8 @@ class KernelSession:
         if self._log is not None:
             self._log.close()
             self._log = None
+        await _remove_group(self.group)
+        self.group = None
         if self._sockets is not None and self._sockets != self.cwd:
             import shutil
 
@@ -362,6 +576,10 @@ class KernelSession:
         msg_id = self.client.execute(code, silent=silent, store_history=not silent,
                                      allow_stdin=False, stop_on_error=False)
         reply = await self._await_reply(msg_id, started + max(0.0, timeout))
+        if reply is not None and await self._stop_at_limit():
+            # a cell that filled the disk, say, and ended with the error that caused: the
+            # kernel is restarted without it, as if the watchdog had caught it running
+            reply = None
         if reply is not None:
             reply.seconds = time.monotonic() - started
             return reply

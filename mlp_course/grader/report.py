@@ -52,6 +52,8 @@ STATUS_LABEL = {
     verdict.TIMEOUT: Message(zh="超时", en="time limit"),
     verdict.CRASHED: Message(zh="内核退出", en="kernel exited"),
     verdict.MEMORY: Message(zh="内存超限", en="memory limit"),
+    verdict.PROCESSES: Message(zh="进程过多", en="too many processes"),
+    verdict.DISK: Message(zh="写入超限", en="disk limit"),
     verdict.NOT_RUN: Message(zh="未运行到", en="not reached"),
     verdict.NOT_GRADED: Message(zh="未评分", en="not graded"),
     verdict.UNREADABLE: Message(zh="无法读取", en="unreadable"),

@@ -62,6 +62,8 @@ class Settings:
     max_restarts: int = 3
     startup_timeout: float = 60.0
     sandbox: bool = True          # an OS sandbox per submission (see sandbox.py)
+    processes: int = 128          # processes and threads of one kernel (in the sandbox)
+    disk_mb: int = 256            # what one kernel may write (one file, without the sandbox)
 
 
 @dataclass
@@ -157,6 +159,8 @@ class NotebookRun:
         # where the grader writes a call's inputs: read-only for the kernel, so nothing a
         # kernel plants (a symbolic link, a pipe) is ever written through by the grader
         self.inbox = Path(tempfile.mkdtemp(prefix="inbox-", dir=folder.parent))
+        # readable by the sandbox's own user (the batch's work folder stays private)
+        self.inbox.chmod(0o755)
         self.lesson = lesson
         # the helper's module name differs in every kernel: no cell can name it in advance
         self.helper_module = f"{HELPER_MODULE}_{secrets.token_hex(6)}"
@@ -172,16 +176,22 @@ class NotebookRun:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
+    def outside(self, path: Path) -> Path:
+        """Where the grader reads what the kernel wrote at ``path`` (in its scratch folder)."""
+        return self.session.outside(path) if self.session is not None else path
+
     async def _start(self) -> None:
         sandbox, folder = self.sandbox, self.folder
         sandbox.prepare_scratch(folder)
         environment = sandbox.environment(folder)
-        wrap = ((lambda argv, binds: sandbox.command(argv, folder, self.lesson, environment,
-                                                     binds, [self.inbox]))
+        disk_bytes = self.settings.disk_mb * 2**20
+        wrap = ((lambda argv, files: sandbox.command(argv, folder, self.lesson, environment,
+                                                     files, [self.inbox], disk_bytes))
                 if sandbox.enabled else None)
         session = kernel_module.KernelSession(
             folder, memory_mb=self.settings.memory_mb,
-            startup_timeout=self.settings.startup_timeout, wrap=wrap, base_env=environment)
+            startup_timeout=self.settings.startup_timeout, wrap=wrap, base_env=environment,
+            disk_mb=self.settings.disk_mb, processes=self.settings.processes)
         self.session = session
         try:
             await session.start()
@@ -264,17 +274,22 @@ class NotebookRun:
         shutil.rmtree(self.inbox, ignore_errors=True)
 
 
+_AT_LIMIT = {"memory": verdict.MEMORY, "timeout": verdict.TIMEOUT,
+             "processes": verdict.PROCESSES, "disk": verdict.DISK}
+
+
 def _dead_status(reply: kernel_module.Reply) -> str:
-    if reply.reason == "memory":
-        return verdict.MEMORY
-    if reply.reason == "timeout":
-        return verdict.TIMEOUT
-    return verdict.CRASHED
+    return _AT_LIMIT.get(reply.reason.split(":")[0], verdict.CRASHED)
 
 
-def _reason(reply: kernel_module.Reply) -> str:
-    """How the kernel ended, in the verdict's words: ``SIGSEGV`` (a crash), ``exit code 1``."""
+def _reason(reply: kernel_module.Reply, settings: Settings) -> str | Message:
+    """How the kernel ended, in the verdict's words: ``SIGSEGV`` (a crash), ``exit code 1``,
+    or the cap it reached (:func:`verdict.over_limit`)."""
     reason = reply.reason or "exited"
+    if reason == "processes":
+        return verdict.over_limit(verdict.PROCESSES, settings.processes)
+    if reason.startswith("disk:"):  # the size of what filled up
+        return verdict.over_limit(verdict.DISK, round(int(reason[5:]) / 2**20, 1))
     if reason.startswith("signal:"):
         return reason.split(":", 1)[1]
     if reason.startswith("exit:"):
@@ -377,7 +392,7 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
                                        folder, inputs)
     finally:
         # nothing of this exercise stays where a later cell could read it
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(run.outside(folder), ignore_errors=True)
         shutil.rmtree(inputs, ignore_errors=True)
 
 
@@ -393,11 +408,12 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
         f"{exercise.function!r}, {str(description_path)!r})", settings.call_timeout)
     if reply.status == kernel_module.DEAD:
         return verdict.call_cut_short(exercise, _dead_status(reply), None, 0,
-                                      run.last_limit, _reason(reply))
+                                      run.last_limit, _reason(reply, settings),
+                                      exited=reply.exited)
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.status} {reply.ename}".strip())
-        description = read_json(str(description_path))
+        description = read_json(str(run.outside(description_path)))
         if not isinstance(description, dict):
             raise ExchangeError("malformed description")
     except ExchangeError as problem:
@@ -420,7 +436,7 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
                                 settings)
         finally:
             shutil.rmtree(case_inputs, ignore_errors=True)
-            shutil.rmtree(case_outputs, ignore_errors=True)
+            shutil.rmtree(run.outside(case_outputs), ignore_errors=True)
         if found is not None:
             return found
     return verdict.passed(exercise, len(plan.cases))
@@ -439,14 +455,16 @@ async def _call(run: NotebookRun, plan: ExercisePlan, case: Case, expected, numb
         return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number, limit, "")
     if reply.status == kernel_module.DEAD:
         return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
-                                      run.last_limit, _reason(reply))
+                                      run.last_limit, _reason(reply, settings),
+                                      exited=reply.exited)
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.ename}".strip() or "error")
-        result = read_json(str(case_folder / RESULT))
+        seen = run.outside(case_folder)
+        result = read_json(str(seen / RESULT))
     except ExchangeError as problem:
         return verdict.grader_trouble(exercise, case, number, str(problem))
-    return verdict.judge(exercise, case, expected, number, result, str(case_folder))
+    return verdict.judge(exercise, case, expected, number, result, str(seen))
 
 
 # ---------------------------------------------------------------------------
@@ -580,7 +598,8 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                                                                   run.last_limit, "")
                 elif reply.status == kernel_module.DEAD:
                     decided[exercise.id] = verdict.cell_cut_short(
-                        exercise, _dead_status(reply), run.last_limit, _reason(reply))
+                        exercise, _dead_status(reply), run.last_limit,
+                        _reason(reply, settings), exited=reply.exited)
                 else:
                     cell_error = (f"{reply.ename}: {reply.evalue}"[:200]
                                   if reply.status == kernel_module.ERROR else "")
@@ -594,9 +613,14 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                     reply.status == kernel_module.TIMEOUT and not out_of_time):
                 # a cell that is not an answer cell, named (the notebook's own limit is
                 # reported once, below)
-                run.incidents.append((verdict.TIMEOUT if reply.status == kernel_module.TIMEOUT
-                                      else verdict.KERNEL_RESTARTED,
-                                      _cell_incident(cell, reply, run.last_limit)))
+                if reply.status == kernel_module.TIMEOUT:
+                    status = verdict.TIMEOUT
+                elif _dead_status(reply) in (verdict.PROCESSES, verdict.DISK):
+                    status = _dead_status(reply)  # named in the summary by the cap reached
+                else:
+                    status = verdict.KERNEL_RESTARTED
+                run.incidents.append((status, _cell_incident(cell, reply, run.last_limit,
+                                                             settings)))
             if out_of_time or (run.remaining() <= 0 and waiting):
                 stopped = _notebook_timeout(settings)
                 break
@@ -624,7 +648,8 @@ async def _run_cells(run: NotebookRun, submission: Submission, waiting: dict, de
                 why=stopped or _notebook_timeout(settings)))
 
 
-def _cell_incident(cell, reply: kernel_module.Reply, limit: float) -> Message:
+def _cell_incident(cell, reply: kernel_module.Reply, limit: float,
+                   settings: Settings) -> Message:
     """Which cell (not an answer cell) was cut short, and why, for the instructor."""
     lines = [line.strip() for line in cell.source.strip().splitlines() if line.strip()]
     first = (lines[0] if lines else "")[:60]
@@ -634,7 +659,7 @@ def _cell_incident(cell, reply: kernel_module.Reply, limit: float) -> Message:
                        en="Cell {number} ({first}) was interrupted after {seconds:g} s (an endless "
                           "loop, or too much output?); the other cells ran as usual.",
                        number=cell.index + 1, first=first, seconds=round(limit, 1))
-    cause = _reason(reply)
+    cause = _reason(reply, settings)
     return Message(zh="第 {number} 个单元格（{first}）使内核终止（{cause}），内核随后重启（restart）。",
                    en="Cell {number} ({first}) stopped the kernel ({cause}); the kernel was "
                       "restarted.", number=cell.index + 1, first=first, cause=cause)

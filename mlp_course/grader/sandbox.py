@@ -9,9 +9,13 @@ rely on isolate untrusted code:
   process it starts (even one that double-forks into a new session) dies with
   the kernel's sandbox, which dies with the grader (``--die-with-parent``);
 * a read-only view of the system (``/usr``, a few files of ``/etc``) and of the
-  Python environment; the only writable folder is the submission's own scratch
-  folder. Other students' folders, the output folder, the grader's own files
-  and ``$HOME`` are not mounted at all, so they do not exist in there;
+  Python environment; the only writable places are the submission's own scratch
+  folder, a fresh in-memory file system of ``--disk`` MB (writing more fails
+  with "no space left"), and a ``/tmp`` of 4 MB for its sockets. Other
+  students' folders, the output folder, the grader's own files and ``$HOME``
+  are not mounted at all, so they do not exist in there;
+* at most ``--processes`` processes and threads: see
+  :mod:`mlp_course.grader.kernel` for how that is counted;
 * a clean environment: ``--clearenv`` and a few variables the kernel needs;
 * answers out of reach: torch and scipy (and the other frameworks) are
   replaced by an empty placeholder, and ``mlp_course`` is a copy in which the
@@ -19,8 +23,11 @@ rely on isolate untrusted code:
   functions that lesson forbids, only raise "not available while grading".
 
 The kernel talks to the grader over local sockets (jupyter_client's ``ipc``
-transport) in the scratch folder, bound at the same path inside, so it needs
-no network. Where bubblewrap is missing or cannot create namespaces the
+transport) in its ``/tmp``, which the grader reaches, like the answers the
+kernel writes into its scratch folder, through ``/proc/<pid>/root`` of a
+process in the sandbox; so it needs no network, and nothing it writes lands
+on the grader's disk (its log excepted, which ``RLIMIT_FSIZE`` keeps to the
+same size). Where bubblewrap is missing or cannot create namespaces the
 grader refuses to run (:func:`problem` says why and how to fix it) unless the
 instructor passes ``--no-sandbox``.
 
@@ -92,6 +99,9 @@ _UNAVAILABLE_EN = "{name} is not available while grading: use your own code."
 
 _checked: dict[str, Message | None] = {}
 
+# /tmp inside a sandbox holds only the kernel's sockets; the scratch folder takes its files.
+TMP_BYTES = 4 * 1024 * 1024
+
 
 # ---------------------------------------------------------------------------
 # Is the sandbox available here?
@@ -122,14 +132,23 @@ def problem() -> Message | None:
                "README describes); pass --no-sandbox only if you trust every submission.")
     else:
         try:
+            # as kernels start: namespaces and a tmpfs of a fixed size (bubblewrap 0.8+)
             done = subprocess.run(
                 [command, "--unshare-all", "--die-with-parent", "--new-session",
-                 "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"],
+                 "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                 "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--", "true"],
                 capture_output=True, text=True, timeout=30)
             why = "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
         except (OSError, subprocess.SubprocessError) as error:
             why = f"{type(error).__name__}: {error}"
-        if why:
+        if "--size" in why:
+            found = Message(
+                zh="bubblewrap 版本太旧（{why}）：评分沙箱需要 0.8 或更新的版本，用它限制每个内核的"
+                   "写入量。请升级 bubblewrap，或在 README 所述的容器镜像中评分。",
+                en="bubblewrap is too old ({why}): the grading sandbox needs version 0.8 or newer, "
+                   "which caps what each kernel writes. Upgrade bubblewrap, or grade inside the "
+                   "container image the README describes.", why=why[:200])
+        elif why:
             found = Message(
                 zh="bubblewrap 无法建立命名空间（{why}）。请允许非特权用户命名空间"
                    "（`sysctl -w kernel.unprivileged_userns_clone=1`），或以 root 身份运行，"
@@ -199,7 +218,7 @@ class Sandbox:
             "PATH": os.pathsep.join([bin_folder, "/usr/local/bin", "/usr/bin", "/bin"]),
             "HOME": str(scratch),
             "LANG": "C.UTF-8",
-            "TMPDIR": "/tmp" if self.enabled else str(scratch / "tmp"),
+            "TMPDIR": str(scratch / "tmp"),
             "MPLBACKEND": "agg",
             "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"),
             "IPYTHONDIR": str(scratch / ".ipython"),
@@ -213,7 +232,14 @@ class Sandbox:
         return env
 
     def prepare_scratch(self, scratch: Path) -> None:
-        """Folders the kernel writes into, and matplotlib's font list (built once per batch)."""
+        """Folders the kernel writes into, and matplotlib's font list (built once per batch).
+
+        In the sandbox the scratch folder is a fresh tmpfs: these are made there by
+        bubblewrap (:meth:`command`), and the font list is bound read-only.
+        """
+        scratch.mkdir(parents=True, exist_ok=True)
+        if self.enabled:
+            return
         config = scratch / ".config" / "matplotlib"
         config.mkdir(parents=True, exist_ok=True)
         (scratch / "tmp").mkdir(exist_ok=True)
@@ -240,12 +266,14 @@ class Sandbox:
     # -- the command ------------------------------------------------------
 
     def command(self, argv: list[str], scratch: Path, lesson: str | None,
-                env: dict[str, str], writable: list[Path] = (),
-                readonly: list[Path] = ()) -> list[str]:
+                env: dict[str, str], files: list[Path] = (),
+                readonly: list[Path] = (), disk_bytes: int = 256 * 2**20) -> list[str]:
         """``argv`` wrapped in bubblewrap (unchanged without the sandbox).
 
-        ``writable``: more folders of this kernel's own to bind (its sockets' folder);
-        ``readonly``: folders it may only read (where the grader puts a call's inputs).
+        ``scratch`` is an empty tmpfs of ``disk_bytes`` at the same path inside;
+        ``files``: the grader's files shown read-only at their place in it (the
+        kernel's connection file); ``readonly``: folders it may only read (where the
+        grader puts a call's inputs).
         """
         if not self.enabled:
             return list(argv)
@@ -267,7 +295,7 @@ class Sandbox:
                 args += ["--ro-bind", str(path), str(path)]
         # a fresh /proc, /dev and /tmp before anything is bound below them (the Python
         # environment or the project may well live under /tmp)
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
         mounted = ["/usr"]
         for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix}):
             real = os.path.realpath(prefix)
@@ -281,9 +309,15 @@ class Sandbox:
         for name, location in _hidden_locations():
             args += ["--ro-bind", str(self._placeholder(name)), str(location)]
         args += ["--ro-bind", str(self.package(lesson)), str(_package_folder())]
-        args += ["--bind", str(scratch), str(scratch)]
-        for folder in writable:
-            args += ["--bind", str(folder), str(folder)]
+        # the only place for files: a tmpfs that holds at most disk_bytes
+        args += ["--size", str(disk_bytes), "--tmpfs", str(scratch)]
+        config = scratch / ".config" / "matplotlib"
+        for folder in (scratch / "tmp", scratch / ".config", config):
+            args += ["--dir", str(folder)]
+        for path in self._fonts():
+            args += ["--ro-bind", str(path), str(config / path.name)]
+        for path in files:
+            args += ["--ro-bind", str(path), str(path)]
         for folder in readonly:
             args += ["--ro-bind", str(folder), str(folder)]
         args += ["--chdir", str(scratch), "--"]

@@ -24,6 +24,8 @@ from .kernel_helper import ExchangeError, decode
 TIMEOUT = "timeout"
 CRASHED = "crashed"
 MEMORY = "memory"
+PROCESSES = "processes"       # at the cap of processes and threads (a fork bomb)
+DISK = "disk"                 # wrote as much as it may
 NOT_RUN = "not_run"
 NOT_GRADED = "not_graded"
 
@@ -36,7 +38,7 @@ KERNEL_RESTARTED = "kernel_restarted"
 KERNEL_FAILED = "kernel_failed"
 
 EXERCISE_STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, ERROR, FORBIDDEN, MISSING, TIMEOUT,
-                     CRASHED, MEMORY, NOT_RUN, NOT_GRADED)
+                     CRASHED, MEMORY, PROCESSES, DISK, NOT_RUN, NOT_GRADED)
 SUBMISSION = "(submission)"
 
 
@@ -95,13 +97,28 @@ def forbidden(exercise: Exercise, used: list[str]) -> Outcome:
     return outcome(exercise, FORBIDDEN, forbidden_message(exercise.id, used))
 
 
-def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str) -> Outcome:
-    """The answer cell itself never finished."""
-    if status == MEMORY:
+def over_limit(status: str, limit: float) -> Message:
+    """What a kernel stopped at a cap did: "too many processes", "wrote more than N MB"."""
+    if status == PROCESSES:
+        return Message(zh="进程过多：超过了 {n} 个进程与线程的上限",
+                       en="too many processes: it reached the limit of {n} processes and "
+                          "threads", n=int(limit))
+    return Message(zh="写入超过 {mb:g} MB", en="wrote more than {mb:g} MB", mb=limit)
+
+
+def cell_cut_short(exercise: Exercise, status: str, seconds: float,
+                   reason: str | Message, exited: bool = False) -> Outcome:
+    """The answer cell itself never finished (``reason``: :func:`over_limit` at a cap;
+    ``exited``: the kernel ended by its own exit, see :attr:`kernel.Reply.exited`)."""
+    if status in (PROCESSES, DISK):
+        message = Message(zh="💥 {name}：运行答案单元格时超出限制（{what}），内核被终止。",
+                          en="💥 {name}: the answer cell hit a limit ({what}), so its kernel "
+                             "was stopped.", name=exercise.id, what=reason)
+    elif status == MEMORY:
         message = Message(zh="💥 {name}：运行答案单元格时内存超出上限，内核被终止。",
                           en="💥 {name}: running the answer cell used more memory than allowed, "
                              "so its kernel was stopped.", name=exercise.id)
-    elif status == CRASHED and _exited(reason):
+    elif status == CRASHED and exited:
         message = Message(zh="💥 {name}：运行答案单元格时内核退出了（{reason}）。不要在笔记本里调用 "
                              "sys.exit、os._exit 或 exit()。",
                           en="💥 {name}: the kernel exited while running the answer cell "
@@ -119,19 +136,19 @@ def cell_cut_short(exercise: Exercise, status: str, seconds: float, reason: str)
     return outcome(exercise, status, message)
 
 
-def _exited(reason: str) -> bool:
-    """Whether a kernel's end was its own exit (``sys.exit``, ``os._exit``), not a crash."""
-    return "exit" in reason.lower() and "sig" not in reason.lower()
-
-
 def call_cut_short(exercise: Exercise, status: str, case: Case | None, number: int, seconds: float,
-                   reason: str) -> Outcome:
-    """A call of the learner's function never returned."""
-    if status == MEMORY:
+                   reason: str | Message, exited: bool = False) -> Outcome:
+    """A call of the learner's function never returned (``reason``: as for a cell)."""
+    if status in (PROCESSES, DISK):
+        message = Message(zh="💥 {name}：第 {number} 个测试中函数超出限制（{what}），内核被终止。",
+                          en="💥 {name}: your function hit a limit on test {number} ({what}), "
+                             "so its kernel was stopped.", name=exercise.id, number=number,
+                          what=reason)
+    elif status == MEMORY:
         message = Message(zh="💥 {name}：第 {number} 个测试中函数用的内存超出上限。",
                           en="💥 {name}: your function used more memory than allowed (test "
                              "{number}).", name=exercise.id, number=number)
-    elif status == CRASHED and _exited(reason):
+    elif status == CRASHED and exited:
         message = Message(zh="💥 {name}：第 {number} 个测试中函数让内核退出了（{reason}）。"
                              "函数里不要调用 sys.exit、os._exit 或 exit()。",
                           en="💥 {name}: your function made the kernel exit ({reason}) on test "
