@@ -68,6 +68,15 @@ def test_the_shared_hints_give_no_formula_away(lang):
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.id)
+def test_the_chinese_of_every_hint_keeps_the_lessons_typography(exercise):
+    from test_typography import lint, prose
+
+    findings = {hint.zh: lint(prose(hint.render("zh")))
+                for hint in hints_of(exercise) + SHARED_HINTS}
+    assert not {text: found for text, found in findings.items() if found}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda exercise: exercise.id)
 def test_every_hint_is_said_in_both_languages(exercise):
     for hint in hints_of(exercise):
         zh, en = hint.render("zh"), hint.render("en")

@@ -497,10 +497,10 @@ RECURSION_HINT = Message(
 
 READ_ONLY_HINT = Message(
     zh="你的函数想改动传入的数组，而检查时传入的数组是只读的。返回新的数组，不要原地修改"
-       "（例如不要写 p -= … 或 p[...] = …）：原地修改会悄悄改掉调用者的数据。",
+       "（例如不要写 `p -= …` 或 `p[...] = …`）：原地修改会悄悄改掉调用者的数据。",
     en="Your function tried to change an array it was given, and the check passes read-only "
-       "arrays. Return new arrays instead of changing them in place (no p -= … or p[...] = …): "
-       "an in-place change silently alters the caller's data.")
+       "arrays. Return new arrays instead of changing them in place (no `p -= …` or "
+       "`p[...] = …`): an in-place change silently alters the caller's data.")
 
 
 def hint_ladder(exercise: "Exercise", case: Case | None,
