@@ -43,10 +43,11 @@ _UNDERFLOW = Message(
        "guarantee a denominator of at least 1?")
 _MINUS_INF = Message(
     zh="logit 为 −inf 表示这一类的概率为 0（对数概率为 −inf），其他类别照常。结果里出现 nan，"
-       "说明某一步算了 inf − inf 或 0 × inf：找出是哪一步。平移的量是有限数时，−inf 平移后仍是 −inf。",
+       "说明某一步算出了 inf − inf、0 × inf 或 0/0 这样的式子：找出是哪一步。"
+       "平移的量是有限数时，−inf 平移后仍是 −inf。",
     en="A logit of −inf means that class has probability 0 (log-probability −inf) and the "
-       "other classes are as usual. A nan in your result means some step computed inf − inf or "
-       "0 × inf: find which. Shifted by a finite amount, −inf stays −inf.")
+       "other classes are as usual. A nan in your result means some step computed something "
+       "like inf − inf, 0 × inf or 0/0: find which. Shifted by a finite amount, −inf stays −inf.")
 _FLOAT32 = Message(
     zh="保持输入的 dtype：float32 输入应得到 float32 输出（不要用 np.float64 或 dtype=float 转换）。",
     en="Keep the input's dtype: float32 in, float32 out (no np.float64 or dtype=float conversion).")

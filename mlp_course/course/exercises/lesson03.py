@@ -162,11 +162,11 @@ _ZERO_TARGET_INF = Message(
        "probability is 0 too, 0 × (−inf) gives nan. By the convention 0·log 0 = 0 a term with "
        "target probability 0 contributes 0: skip those terms with np.where.")
 _NEG_INF = Message(
-    zh="logit 为 −inf 表示该类概率为 0，这不影响其他类别。结果里出现 nan，说明某一步算了 "
-       "−inf − (−inf) 或 0 × (−inf)：找出是哪一步；真实类别那一项本身是有限的。",
+    zh="logit 为 −inf 表示该类概率为 0，这不影响其他类别。结果里出现 nan，说明某一步算出了 "
+       "−inf − (−inf) 或 0 × (−inf) 这样的式子：找出是哪一步；真实类别那一项本身是有限的。",
     en="A logit of −inf means that class has probability 0; the other classes are unaffected. "
-       "A nan in your result means some step computed −inf − (−inf) or 0 × (−inf): find which; "
-       "the true class's own term is finite.")
+       "A nan in your result means some step computed something like −inf − (−inf) or "
+       "0 × (−inf): find which; the true class's own term is finite.")
 
 # What a wrong cross-entropy shows (checked in this order; the first one seen gives the hint).
 _CROSS_ENTROPY_SYMPTOMS = (

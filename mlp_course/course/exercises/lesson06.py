@@ -483,9 +483,12 @@ _STABLE_FORWARD = Message(
        "into nan.")
 _MLP_BACKWARD_SYMPTOMS = (
     Symptom(all_of(parts_right([2, 3]), parts_right([0, 1], seen_right=False)),
-            Message(zh="输出层的 dW2、db2 对了，第一层的 dW1、db1 不对：问题出在隐藏层误差（推导任务 3）。",
+            Message(zh="输出层的 dW2、db2 对了，第一层的 dW1、db1 不对：问题出在输出层之后的步骤，"
+                       "即隐藏层误差（推导任务 3），或由它求第一层梯度的那一步（推导任务 2）。",
                     en="The output layer's dW2, db2 are right and the first layer's dW1, db1 are "
-                       "not: the trouble is in the hidden error (derivation task 3).")),
+                       "not: the trouble lies after the output layer, in the hidden error "
+                       "(derivation task 3) or in the first layer's gradients taken from it "
+                       "(derivation task 2).")),
     Symptom(all_of(*(part(index, scaled(batch_size())) for index in range(4))),
             Message(zh="四个梯度都正好是正确值的 N 倍（N 为批量大小）：损失是批量平均（推导任务 1）。",
                     en="All four gradients are exactly N times the right ones (N is the batch "

@@ -541,9 +541,11 @@ def _first_loss_wrong(got, expected, case):
 
 _TRAIN_SYMPTOMS = (
     Symptom(_first_loss_right_later_wrong,
-            Message(zh="第一个批量的损失对了，后面的不对：下一个批量要用上一步更新之后的参数。",
-                    en="The first batch's loss is right and later ones are not: each batch must "
-                       "use the parameters as updated by the step before.")),
+            Message(zh="第一个批量的损失对了，后面的不对：问题出在更新上。检查每一步的梯度和更新，"
+                       "以及下一个批量是否用了更新之后的参数。",
+                    en="The first batch's loss is right and later ones are not: the trouble is in "
+                       "the updates. Check each step's gradients and update, and that the next "
+                       "batch uses the updated parameters.")),
     Symptom(_first_loss_wrong,
             Message(zh="第一个批量的损失就不对：检查批量的顺序（一轮只打乱一次，用传入的 rng），"
                        "以及损失是否在更新之前计算。",
