@@ -299,3 +299,86 @@ def test_every_ladder_goes_from_the_exercise_hint_to_the_symptom():
     outcome, _ = verdict(exercise, get_exercise("log_softmax").reference)
     assert outcome.hints[0] == exercise.hint
     assert outcome.hints[-1] == exercise.symptoms[0].hint  # "you returned log-probabilities"
+
+
+def _changed_part(exercise_id, index, factor=2.0):
+    """The reference answer with part ``index`` of its tuple (or list) scaled by ``factor``."""
+    reference = get_exercise(exercise_id).reference
+
+    def wrong(*args):
+        parts = list(reference(*args))
+        parts[index] = parts[index] * np.asarray(factor, dtype=np.asarray(parts[index]).dtype)
+        return tuple(parts)
+    return wrong
+
+
+@pytest.mark.parametrize("exercise_id,fn,shown", [
+    ("log_softmax_steps", _changed_part("log_softmax_steps", 3),
+     "dS and dm are right and dZ is not"),
+    ("log_softmax_steps", _changed_part("log_softmax_steps", 1),
+     "dlogp is right and dS is not"),
+    ("mlp_backward", _changed_part("mlp_backward", 0), "the trouble lies after the output layer"),
+    ("linear_grads", _changed_part("linear_grads", 1), "dW is right and db is not"),
+])
+def test_the_part_that_goes_wrong_first_is_named(exercise_id, fn, shown):
+    outcome, text = verdict(get_exercise(exercise_id), fn)
+    assert outcome.status == FAILED and shown in text, text
+
+
+def test_a_deep_backward_wrong_below_the_last_layer_is_named():
+    reference = get_exercise("deep_backward").reference
+
+    def deep_backward(X, y, params, activation="relu"):
+        grads = reference(X, y, params, activation)
+        return [g * np.asarray(2.0 if index < len(grads) - 2 else 1.0, dtype=g.dtype)
+                for index, g in enumerate(grads)]
+
+    exercise = get_exercise("deep_backward")
+    deep = [case for case in exercise.cases(np.random.default_rng(0)) if len(case.args[2]) > 2]
+    from mlp_course.course.exercises import evaluate
+    from mlp_course.i18n import language
+
+    with language("en"):
+        text = evaluate(exercise, deep_backward, cases=deep).render()
+    assert "The last layer's gradients are right and an earlier layer's are not" in text
+
+
+def test_mlp_forward_with_softmax_over_the_batch_is_named():
+    linear = get_exercise("linear_forward").reference
+
+    def mlp_forward(X, W1, b1, W2, b2):
+        Z2 = linear(np.maximum(linear(X, W1, b1), 0), W2, b2)
+        E = np.exp(Z2 - Z2.max(axis=0, keepdims=True))
+        return E / E.sum(axis=0, keepdims=True)
+
+    outcome, text = verdict(get_exercise("mlp_forward"), mlp_forward)
+    assert outcome.status == FAILED and "the softmax runs along the wrong axis" in text
+
+
+def test_l2_without_the_penalty_in_the_loss_is_named():
+    from mlp_course.course.exercises.lesson07 import l2_loss_and_grads as reference
+    from mlp_course.course.exercises.lesson07 import loss_and_grads
+
+    def l2_loss_and_grads(params, X, y, lam):
+        _, grads = reference(params, X, y, lam)
+        return loss_and_grads(params, X, y)[0], grads
+
+    outcome, text = verdict(get_exercise("l2_loss_and_grads"), l2_loss_and_grads)
+    assert outcome.status == FAILED and "the penalty is not added yet" in text
+
+
+def test_an_epoch_that_never_updates_between_batches_is_named():
+    from mlp_course.course.exercises.lesson07 import loss_and_grads, sgd_step
+
+    def train_epoch(params, X, y, lr, batch_size, rng):
+        order = rng.permutation(len(X))
+        losses, start_params = [], params
+        for start in range(0, len(X), batch_size):
+            rows = order[start:start + batch_size]
+            loss, grads = loss_and_grads(start_params, X[rows], y[rows])  # never the new ones
+            losses.append(loss)
+            params = sgd_step(params, grads, lr)
+        return params, losses
+
+    outcome, text = verdict(get_exercise("train_epoch"), train_epoch)
+    assert outcome.status == FAILED and "the trouble is in the updates" in text

@@ -482,7 +482,8 @@ _STABLE_FORWARD = Message(
     en="With huge logits the forward softmax needs lesson 01's stable form, or exp overflows "
        "into nan.")
 _MLP_BACKWARD_SYMPTOMS = (
-    Symptom(all_of(parts_right([2, 3]), parts_right([0, 1], seen_right=False)),
+    Symptom(all_of(parts_right([2, 3]), lambda got, expected, case: not parts_right([0, 1])(
+                got, expected, case)),
             Message(zh="输出层的 dW2、db2 对了，第一层的 dW1、db1 不对：问题出在输出层之后的步骤，"
                        "即隐藏层误差（推导任务 3），或由它求第一层梯度的那一步（推导任务 2）。",
                     en="The output layer's dW2, db2 are right and the first layer's dW1, db1 are "
