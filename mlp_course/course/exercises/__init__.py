@@ -40,7 +40,9 @@ def check(exercise_id: str, fn: Any, seed: int | None = None) -> None:
     用随机输入和刁钻输入把你的函数与 PyTorch 对比，并打印结论。
 
     Never raises because of your code: a bug, a wrong shape or an untouched
-    stub is reported in a sentence, with the kind of input that broke it and a hint.
+    stub is reported in a sentence, with the kind of input that broke it and a hint:
+    the gentlest first (back to the derivation), a more specific one each time the
+    same failure returns (see :func:`climb`).
     Under nbgrader (``nbgrader autograde`` / ``validate``) a check that does not pass
     raises ``AssertionError`` with the same sentence, so the check cell scores 0.
     """
