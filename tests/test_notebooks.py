@@ -145,3 +145,38 @@ def test_sources_keep_no_widget_state_and_stay_small(lesson):
         for output in cell.get("outputs", []):
             for mime, data in output.get("data", {}).items():
                 assert len(str(data)) < 400_000, f"{lesson.id} cell {index}: a {mime} output too large"
+
+
+def _code_without_words(source: str) -> str:
+    """A code cell as Python sees it, without its comments and docstrings (the parts
+    written in the learner's language); IPython's % and ! lines kept as they are."""
+    import ast
+
+    magics = [line.strip() for line in source.splitlines() if line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(line for line in source.splitlines()
+                               if not line.lstrip().startswith(("%", "!"))))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+                and not isinstance(node, ast.Module)):
+            body[0] = ast.Pass()
+    return "\n".join(magics) + "\n" + ast.dump(tree)
+
+
+@pytest.mark.parametrize("lesson", SOURCES, ids=IDS)
+def test_both_languages_run_the_same_code(lesson):
+    """Outside the cells tagged for one language, a lesson's zh and en student notebooks
+    differ only in comments and docstrings: the same statements run in both. (The
+    install cell is each language's own, whole: ``notebooks.install_source``.)"""
+    shared = {}
+    for lang in ("zh", "en"):
+        cells = [cell for cell in notebooks.read(lesson.student(lang)).cells
+                 if cell.cell_type == "code" and notebooks.cell_lang(cell) is None]
+        [install] = [cell for cell in cells if notebooks.INSTALL_TAG in cell.metadata.get("tags", [])]
+        assert install.source == notebooks.install_source(lang)
+        shared[lang] = [cell.source for cell in cells if cell is not install]
+    assert len(shared["zh"]) == len(shared["en"])
+    for index, (zh, en) in enumerate(zip(shared["zh"], shared["en"])):
+        assert _code_without_words(zh) == _code_without_words(en), \
+            f"{lesson.id}: shared code cell {index} differs beyond comments and docstrings"
