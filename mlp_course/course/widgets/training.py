@@ -302,7 +302,8 @@ def draw_training(axes, view: dict, artists: dict | None = None) -> dict:
         ax_boundary.set_title(_boundary_title(view))
         artists["loss_line"].set_data(epochs, loss)
         artists["accuracy_line"].set_data(epochs, view["accuracy"])
-        artists["limits"] = _set_curve_limits(ax_loss, ax_accuracy, view)
+        if _curve_limits(view) != artists["limits"]:  # the scales step now and then
+            artists["limits"] = _set_curve_limits(ax_loss, ax_accuracy, view)
         _curve_titles(ax_loss, ax_accuracy, view)
         return artists
 
