@@ -97,14 +97,13 @@ def record_of(result: SubmissionResult, lang: str) -> dict:
     """The one record of a graded notebook, rendered in ``lang``: its rows (one per
     exercise, plus one per submission-level problem or warning), its flags and totals."""
     submission = result.submission
-    counted = bool(getattr(submission, "counted", True))
+    counted = submission.counted
     with language(lang):
-        flags = [_render(flag) for flag in [*getattr(submission, "flags", []),
-                                            *getattr(result, "flags", [])]]
+        flags = [_render(flag) for flag in [*submission.flags, *result.flags]]
         flags = list(dict.fromkeys(flags))
         joined = FLAG_SEPARATOR.join(flags)
         rows = []
-        for status, message in [*result.problems, *getattr(submission, "warnings", [])]:
+        for status, message in [*result.problems, *submission.warnings]:
             rows.append(_row(result, verdict.SUBMISSION, 0.0, 0.0, status, _render(message),
                              counted, joined))
         for outcome in result.outcomes:
@@ -118,12 +117,12 @@ def record_of(result: SubmissionResult, lang: str) -> dict:
     return {
         "student": result.student, "lesson": result.lesson or "",
         "submission": str(submission.path), "file": submission.path.name,
-        "sha256": getattr(submission, "digest", ""),
+        "sha256": submission.digest,
         "points": float(result.points) if counted else 0.0,
         "points_if_counted": float(result.points), "max_points": float(result.max_points),
         "counted": counted, "seconds": round(result.seconds, 2),
         "problems": [status for status, _ in result.problems],
-        "warnings": [status for status, _ in getattr(submission, "warnings", [])],
+        "warnings": [status for status, _ in submission.warnings],
         "flags": flags, "rows": rows,
     }
 
@@ -322,7 +321,7 @@ class Gradebook:
         unchanged = set()
         for submission in submissions:
             record = self.records.get(str(submission.path))
-            if record is not None and record.get("sha256") == getattr(submission, "digest", None):
+            if record is not None and record.get("sha256") == submission.digest:
                 unchanged.add(str(submission.path))
         return unchanged
 

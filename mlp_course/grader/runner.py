@@ -122,11 +122,10 @@ def exercise_rng(seed: int, exercise_id: str) -> np.random.Generator:
 class Plan:
     """Cases and PyTorch's expected outputs, computed once per exercise for a batch.
 
-    Held in the grader's memory only; ``folder`` is accepted for compatibility
-    and unused (no plan file exists anywhere a kernel could reach).
+    Held in the grader's memory only: no plan file exists anywhere a kernel could reach.
     """
 
-    def __init__(self, seed: int, folder: Path | None = None):
+    def __init__(self, seed: int):
         self.seed = seed
         self._lessons: dict[str, list[ExercisePlan]] = {}
 
@@ -297,38 +296,6 @@ def _reason(reply: kernel_module.Reply, settings: Settings) -> str | Message:
     return reason
 
 
-# Conversions around a shortcut, not the shortcut itself (named only if nothing else is).
-_CONVERSIONS = frozenset({"from_numpy", "tensor", "as_tensor", "Tensor", "numpy", "double",
-                          "float", "float32", "float64", "no_grad", "detach", "asarray"})
-
-
-def meaningful(used: list[str], forbidden) -> list[str]:
-    """The forbidden names worth showing a student: the shortcuts themselves.
-
-    ``torch`` is dropped when ``torch.softmax`` is named, a name reached through a
-    module attribute (``torch.nn.functional.torch.from_numpy``) or a private module
-    (``torch._C._VariableFunctions.softmax``) is cut to the part a reader would write
-    (``torch.from_numpy``, ``torch.softmax``), and conversions such as
-    ``torch.from_numpy`` are left out when a real shortcut is named.
-    """
-    roots = {name.split(".")[0] for name in forbidden}
-    names = set()
-    for name in used:
-        parts = name.split(".")
-        for index in range(len(parts) - 1, 0, -1):
-            if parts[index] in roots:
-                parts = parts[index:]
-                break
-        # private modules in between (torch._C._VariableFunctions.softmax): torch.softmax
-        parts = [part for number, part in enumerate(parts)
-                 if number in (0, len(parts) - 1) or not part.startswith("_")]
-        names.add(".".join(parts))
-    names = {name for name in names
-             if not any(other != name and other.startswith(name + ".") for other in names)}
-    real = {name for name in names if name.split(".")[-1] not in _CONVERSIONS}
-    return sorted(real or names)[:6]
-
-
 def _library_names(description: dict) -> list[str]:
     """Dotted names of library objects the captured function reaches without naming them:
     a callable instance's class, default arguments, closure cells, globals it reads."""
@@ -427,7 +394,7 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
         return verdict.not_callable(exercise, description, cell_error)
     used = _shortcuts(description, exercise, aliases)
     if used:
-        return verdict.forbidden(exercise, meaningful(used, exercise.forbidden))
+        return verdict.forbidden(exercise, used)
     for number, (case, expected) in enumerate(zip(plan.cases, plan.expected), start=1):
         case_inputs, case_outputs = inputs / str(number), folder / str(number)
         plan.write_inputs(number - 1, case_inputs)   # just before the call, for it alone
@@ -526,7 +493,7 @@ def static_verdicts(result: SubmissionResult, plan: Plan) -> tuple[dict, dict, d
             continue
         used = shortcuts_in(cell.source, exercise.forbidden, aliases)
         if used:
-            decided[exercise.id] = verdict.forbidden(exercise, meaningful(used, exercise.forbidden))
+            decided[exercise.id] = verdict.forbidden(exercise, used)
             continue
         waiting[cell.index] = exercise_plan
     return decided, waiting, aliases

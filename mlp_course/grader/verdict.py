@@ -93,8 +93,43 @@ def _after(cell_error: str) -> str:
     return f" ({cell_error})" if cell_error else ""
 
 
+# Conversions around a shortcut, not the shortcut itself (named only if nothing else is).
+_CONVERSIONS = frozenset({"from_numpy", "tensor", "as_tensor", "Tensor", "numpy", "double",
+                          "float", "float32", "float64", "no_grad", "detach", "asarray"})
+
+
+def meaningful(used: list[str], forbidden) -> list[str]:
+    """The forbidden names worth showing a student: the shortcuts themselves.
+
+    ``torch`` is dropped when ``torch.softmax`` is named, a name reached through a
+    module attribute (``torch.nn.functional.torch.from_numpy``) or a private module
+    (``torch._C._VariableFunctions.softmax``) is cut to the part a reader would write
+    (``torch.from_numpy``, ``torch.softmax``), and conversions such as
+    ``torch.from_numpy`` are left out when a real shortcut is named.
+    """
+    roots = {name.split(".")[0] for name in forbidden}
+    names = set()
+    for name in used:
+        parts = name.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            if parts[index] in roots:
+                parts = parts[index:]
+                break
+        # private modules in between (torch._C._VariableFunctions.softmax): torch.softmax
+        parts = [part for number, part in enumerate(parts)
+                 if number in (0, len(parts) - 1) or not part.startswith("_")]
+        names.add(".".join(parts))
+    names = {name for name in names
+             if not any(other != name and other.startswith(name + ".") for other in names)}
+    real = {name for name in names if name.split(".")[-1] not in _CONVERSIONS}
+    return sorted(real or names)[:6]
+
+
 def forbidden(exercise: Exercise, used: list[str]) -> Outcome:
-    return outcome(exercise, FORBIDDEN, forbidden_message(exercise.id, used))
+    """Zero points for the forbidden names ``used``, of which the message shows the
+    shortcuts themselves (:func:`meaningful`)."""
+    return outcome(exercise, FORBIDDEN,
+                   forbidden_message(exercise.id, meaningful(used, exercise.forbidden)))
 
 
 def over_limit(status: str, limit: float) -> Message:
