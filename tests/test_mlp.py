@@ -550,6 +550,7 @@ def test_bad_X_shapes(model, X):
     (np.array([0, -1, 1], np.int8), CourseValueError),    # the same in a small integer type
     (np.array([0, -128, 1], np.int8), CourseValueError),  # its most negative value
     (np.array([0, 2, 1], np.uint8), CourseValueError),    # too large, unsigned
+    (np.array([0, -1, 1], ">i8"), CourseValueError),      # negative, big-endian
     (np.array([0, 1]), CourseValueError),             # too few labels
     (np.array([0.0, 1.0, 1.0]), CourseTypeError),     # float labels
     (np.array([[0], [1], [1]]), CourseValueError),    # wrong shape

@@ -134,9 +134,18 @@ def _workspace(model, n: int) -> _Workspace:
     return space
 
 
-# the unsigned integer type of each signed one: viewed as unsigned, a negative label is
-# larger than any class, so one maximum checks both ends of 0 <= y < C
+# the unsigned integer type of each (native) signed one: viewed as unsigned, a negative
+# label is larger than any class, so one maximum checks both ends of 0 <= y < C
 _UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+
+
+def _labels_in_range(y: np.ndarray, classes: int) -> bool:
+    unsigned = _UNSIGNED.get(y.dtype)
+    if unsigned is not None:
+        y = y.view(unsigned)
+    elif y.dtype.kind != "u":
+        return False    # not an integer type we can check this way: the full check decides
+    return y.max() < classes
 
 
 def check_step(model, X, y, lr):
@@ -147,8 +156,8 @@ def check_step(model, X, y, lr):
     if not (type(X) is np.ndarray and X.dtype == model.dtype and X.ndim == 2
             and X.shape[1] == model.sizes[0] and X.shape[0] > 0):
         X = model._check_X(X)
-    if not (type(y) is np.ndarray and y.dtype.kind in "iu" and y.shape == X.shape[:1]
-            and y.view(_UNSIGNED.get(y.dtype, y.dtype)).max() < model.sizes[-1]):
+    if not (type(y) is np.ndarray and y.shape == X.shape[:1]
+            and _labels_in_range(y, model.sizes[-1])):
         y = model._check_y(y, X.shape[0])
     if not (type(lr) is float and 0.0 < lr < np.inf):
         lr = check_positive_number(lr, "lr")
