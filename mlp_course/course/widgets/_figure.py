@@ -231,7 +231,7 @@ class BlitImage:
     """
 
     #: pictures kept per group, for keys shown before (each is the whole canvas)
-    KEPT_PER_LAYER = 6
+    KEPT_PER_LAYER = 4
 
     def __init__(self, figure, image):
         from matplotlib.backends.backend_agg import FigureCanvasAgg

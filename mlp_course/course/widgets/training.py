@@ -383,7 +383,7 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
     box.figure, box.axes, box.summary, box.image = figure, axes, summary, image
 
     picture = BlitImage(figure, image)
-    pictures: dict = {}  # settings -> PNG: settings seen before cost no drawing
+    pictures: dict = {}  # settings -> PNG: settings seen before cost no drawing (the last 256)
     ax_boundary, ax_loss, ax_accuracy = axes
 
     def draw():
@@ -407,6 +407,8 @@ def training_explorer(hidden: int = 32, lr: float = 0.5, epochs: int = 100,
                 image.value = pictures[key]
                 return
             picture.update(keys)
+        if len(pictures) >= 256:
+            del pictures[next(iter(pictures))]  # the oldest
         pictures[key] = image.value
 
     painter = Coalescer(draw)
