@@ -565,6 +565,8 @@ def test_a_random_seed_is_chosen_and_recorded_when_none_is_given(tmp_path):
     ["SUB", "--out", "OUT", "--jobs", "many"],
     ["SUB", "--out", "OUT", "--lesson", "99"],
     ["SUB", "--out", "OUT", "--memory", "10"],
+    ["SUB", "--out", "OUT", "--processes", "4"],
+    ["SUB", "--out", "OUT", "--disk", "1"],
     ["SUB"],
 ])
 def test_usage_errors_exit_2_with_a_message_in_the_chosen_language(tmp_path, argv, lang, words):
@@ -582,6 +584,7 @@ def test_help_exits_0():
     with contextlib.redirect_stdout(io.StringIO()) as out:
         assert main(["--help"]) == 0
     assert "--cell-timeout" in out.getvalue() and "时限" in out.getvalue()
+    assert "--processes" in out.getvalue() and "--disk" in out.getvalue()
 
 
 # ---------------------------------------------------------------------------

@@ -830,3 +830,18 @@ def test_forbidden_shortcut_messages_name_only_the_shortcuts(used, shown):
     from mlp_course.grader.verdict import meaningful
 
     assert meaningful(used, get_exercise("softmax").forbidden) == shown
+
+
+def test_a_root_grader_without_a_control_group_says_its_processes_are_not_capped(monkeypatch):
+    from mlp_course.grader import kernel
+    from mlp_course.i18n import language
+
+    monkeypatch.setattr(kernel, "_control_groups", lambda: None)
+    monkeypatch.setattr(kernel.os, "geteuid", lambda: 0)
+    assert not kernel.processes_capped()
+    with language("en"):
+        assert "RLIMIT_NPROC" in str(kernel.uncapped_warning())
+    with language("zh"):
+        assert "控制组" in str(kernel.uncapped_warning())
+    monkeypatch.setattr(kernel.os, "geteuid", lambda: 1000)   # counted in its own namespace
+    assert kernel.processes_capped()

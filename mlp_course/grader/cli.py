@@ -173,6 +173,7 @@ def _main(argv: list[str]) -> int:
         return _usage(text(zh="--out 应为文件夹，但 {path} 是一个文件。",
                            en="--out must be a folder, but {path} is a file.", path=args.out))
     from . import sandbox
+    from .kernel import processes_capped, uncapped_warning
 
     if not args.no_sandbox and sandbox.problem() is not None:
         print(sandbox.problem(), file=sys.stderr)
@@ -262,6 +263,8 @@ def _main(argv: list[str]) -> int:
         print(report.format_summary(data, lang))
         if not settings.sandbox:
             print(sandbox.no_sandbox_warning())
+        elif not processes_capped():
+            print(uncapped_warning())
         print(text(zh="成绩册：{csv}、{json}；反馈：{feedback}",
                    en="Gradebook: {csv}, {json}; feedback: {feedback}",
                    csv=args.out / "gradebook.csv", json=args.out / "gradebook.json",

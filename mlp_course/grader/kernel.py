@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..i18n import Message
+
 # Runs as ``python -c LAUNCHER <memory bytes> <file bytes> <processes> <ipykernel args...>``:
 # limits first (0: none), then the same start-up as ``python -m ipykernel_launcher``.
 LAUNCHER = r"""
@@ -113,6 +115,23 @@ def _control_groups() -> Path | None:
                 folder.name == "pids" or "pids" in _read(folder / "cgroup.subtree_control")):
             return folder
     return None
+
+
+def processes_capped() -> bool:
+    """Whether a sandboxed kernel's processes are capped here by the operating system
+    (else only the watchdog stops a fork bomb, after it has grown)."""
+    return not hasattr(os, "geteuid") or os.geteuid() != 0 or _control_groups() is not None
+
+
+def uncapped_warning() -> Message:
+    return Message(
+        zh="⚠️ 评分器以 root 身份运行，却无法建立 pids 控制组（cgroup），而 Linux 对 root 不执行进程数"
+           "上限（RLIMIT_NPROC）：fork 炸弹只能在增长之后由看门狗停下。请以普通用户身份评分，"
+           "或让 /sys/fs/cgroup 可写（例如 `docker run --privileged`）。",
+        en="⚠️ The grader runs as root but cannot make a pids control group (cgroup), and Linux "
+           "does not apply the process limit (RLIMIT_NPROC) to root: a fork bomb is stopped only "
+           "by the watchdog, after it has grown. Grade as an ordinary user, or make "
+           "/sys/fs/cgroup writable (for instance `docker run --privileged`).")
 
 
 def _read(path: Path) -> str:
