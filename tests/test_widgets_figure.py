@@ -268,9 +268,20 @@ def test_a_matplotlib_that_draws_text_otherwise_keeps_its_own_text(monkeypatch):
     np.testing.assert_array_equal(np.asarray(picture.canvas.buffer_rgba()), want)
 
 
-def test_the_png_holds_the_canvas_pixels():
+@pytest.mark.parametrize("compressor", ["zlib-ng", "zlib"])
+def test_the_png_holds_the_canvas_pixels(compressor, monkeypatch):
+    import zlib
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    import mlp_course.course.widgets._figure as figure_module
+
+    if compressor == "zlib-ng":
+        from zlib_ng import zlib_ng
+
+        assert figure_module._deflate is zlib_ng  # used whenever it is installed
+    else:
+        monkeypatch.setattr(figure_module, "_deflate", zlib)
     canvas = FigureCanvasAgg(_text_figure())
     canvas.draw()
     decoded = Image.open(io.BytesIO(_encode_png(canvas)))
