@@ -12,8 +12,10 @@ Part 1 times one SGD step (forward + backward + update, float32) of
 ``mlp_course.MLP`` and of the same model in PyTorch (``model.to_torch()``,
 ``torch.optim.SGD``), with PyTorch limited to the number of threads numpy's BLAS
 uses. It also times the step's matrix products alone with ``np.matmul`` on
-contiguous operands; the step's FLOP/s divided by those products' FLOP/s says
-how much of the step is matmul (1.0 = no overhead at all).
+contiguous operands, each in its own block but in the same rounds as the steps
+(so that a burst of load on the machine hits both); the step's FLOP/s divided
+by those products' FLOP/s says how much of the step is matmul (1.0 = no
+overhead at all).
 
 Part 2 trains both implementations on the 8x8 digits with the same initial
 weights, batches and learning rate, and prints test accuracy and wall time.
@@ -70,36 +72,35 @@ def summary(times) -> dict:
     return {"median": float(np.median(times)), "min": float(np.min(times))}
 
 
-def repeated_time(fn, repeats: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return summary(times)
-
-
 def interleaved_times(fns: dict, repeats: int, warmup: int, rounds: int = 5,
-                      pause: float = 0.2) -> dict:
+                      pause: float = 0.2, after: dict | None = None) -> dict:
     """Time per function (see summary), in alternating blocks so background load hits all alike.
 
     numpy's BLAS threads and PyTorch's OpenMP threads both keep spinning for a
     while after their last call; on a machine with few cores they would slow
-    each other down. Each block therefore starts after a pause and a warm-up.
+    each other down. Each block of ``fns`` therefore starts after a pause and a
+    warm-up. The functions of ``after`` are timed in every round too, one block
+    each after one pause (they share one kind of threads, numpy's).
     """
-    samples = {name: [] for name in fns}
+    after = after or {}
+    samples = {name: [] for name in (*fns, *after)}
     per_round = max(1, repeats // rounds)
+
+    def block(name, fn):
+        for _ in range(warmup):
+            fn()
+        for _ in range(per_round):
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+
     for _ in range(rounds):
         for name, fn in fns.items():
             time.sleep(pause)
-            for _ in range(warmup):
-                fn()
-            for _ in range(per_round):
-                start = time.perf_counter()
-                fn()
-                samples[name].append(time.perf_counter() - start)
+            block(name, fn)
+        time.sleep(pause if after else 0)
+        for name, fn in after.items():
+            block(name, fn)
     return {name: summary(values) for name, values in samples.items()}
 
 
@@ -114,17 +115,15 @@ def step_gemms(sizes, n: int) -> list[tuple[int, int, int]]:
     return shapes
 
 
-def gemm_time(shapes, repeats: int, warmup: int, rng) -> dict:
-    """Total time of np.matmul on contiguous float32 operands of these shapes (median, min)."""
-    total = {stat: 0.0 for stat in STATISTICS}
+def gemm_calls(shapes, rng) -> list:
+    """One np.matmul call per shape, on contiguous float32 operands, writing into ``out``."""
+    calls = []
     for m, k, n in shapes:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
         out = np.empty((m, n), dtype=np.float32)
-        times = repeated_time(lambda: np.matmul(a, b, out=out), repeats, warmup)
-        for stat in STATISTICS:
-            total[stat] += times[stat]
-    return total
+        calls.append(lambda a=a, b=b, out=out: np.matmul(a, b, out=out))
+    return calls
 
 
 def torch_step_fn(torch_model, X, y, lr):
@@ -152,14 +151,18 @@ def bench_steps(quick: bool) -> list[dict]:
             torch_model = model.to_torch()
             X = rng.standard_normal((n, sizes[0]), dtype=np.float32)
             y = rng.integers(0, sizes[-1], n)
+            shapes = step_gemms(sizes, n)
+            flops = sum(2 * m * k * p for m, k, p in shapes)
+            products = {f"matmul {i}": call
+                        for i, call in enumerate(gemm_calls(shapes, rng))}
+            # the products are timed alone, but in the same rounds as the steps
             times = interleaved_times(
                 {"numpy": lambda: model.train_step(X, y, LR),
                  "torch": torch_step_fn(torch_model, X, y, LR)},
-                repeats, warmup, rounds=1 if quick else 3, pause=0.01 if quick else 0.2)
-            shapes = step_gemms(sizes, n)
-            flops = sum(2 * m * k * p for m, k, p in shapes)
-            time.sleep(0 if quick else 0.2)    # let PyTorch's threads go to sleep first
-            matmul = gemm_time(shapes, repeats, warmup, rng)
+                repeats, warmup, rounds=1 if quick else 3, pause=0.01 if quick else 0.2,
+                after=products)
+            matmul = {stat: sum(times[name][stat] for name in products)
+                      for stat in STATISTICS}
             rows.append(dict(sizes=sizes, n=n, numpy=times["numpy"], torch=times["torch"],
                              matmul=matmul, flops=flops))
     return rows
