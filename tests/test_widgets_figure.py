@@ -252,6 +252,39 @@ def test_text_drawn_from_the_glyph_cache_is_matplotlibs_text():
     np.testing.assert_array_equal(_pixels(picture.image.value), want[..., :3])
 
 
+def _strings_the_widgets_print():
+    """Numbers as the widgets format them, titles in both languages, every glossary term."""
+    from mlp_course.course.glossary import load_glossary
+
+    values = np.linspace(-20.0, 20.0, 161)
+    numbers = [f"{v:.2f}" for v in values] + [f"{v:+.3f}" for v in values] + [
+        f"(z2={v:.1f})" for v in values] + [f"{p:.1%}" for p in np.linspace(0, 1, 41)]
+    titles = [f"输入 x = ({a:.1f}, {b:.1f})" for a, b in zip(values[::8], values[::-8])] + [
+        f"input x = ({a:.1f}, {b:.1f})" for a, b in zip(values[::8], values[::-8])] + [
+        f"H = {h}，η = {lr:.3g}，{e} 轮" for h, lr, e in [(1, 0.001, 10), (128, 10.0, 300)]] + [
+        "最终损失 0.123", "final accuracy 95.3%", "loss L = −log ŷ₀ = 4.071", "AV To fi",
+        " ", "", "ŷ (predicted probability)", "∂L/∂z = ŷ − y"]
+    terms = [term for entry in load_glossary().entries for term in (entry.zh, entry.en)]
+    return numbers + titles + terms
+
+
+def test_text_sizes_from_the_caches_are_freetypes():
+    # a text's size places it (centred titles, numbers over bars): it must be exact
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    from mlp_course.course.plotting import setup_fonts
+    from mlp_course.course.widgets._figure import _text_size
+
+    setup_fonts()
+    renderer = RendererAgg(100, 100, 100)
+    for size in (6.0, 8.0, 10.0, 12.0):
+        prop = FontProperties(size=size)
+        for text in _strings_the_widgets_print():
+            want = RendererAgg.get_text_width_height_descent(renderer, text, prop, False)
+            assert _text_size(renderer, text, prop) == want, (size, text)
+
+
 def test_a_matplotlib_that_draws_text_otherwise_keeps_its_own_text(monkeypatch):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

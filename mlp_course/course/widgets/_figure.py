@@ -79,11 +79,14 @@ def _encode_png(canvas) -> bytes:
                      _png_chunk(b"IDAT", _deflate.compress(rows, 1)), _png_chunk(b"IEND", b"")))
 
 
-# Text drawn through a widget's renderer: the glyph layout of each string and the
-# bitmap of each glyph are kept, so a label drawn again (a title, a tick label,
-# "0.53" once more) costs no shaping and no rasterising. Bounded: emptied when full.
+# Text drawn through a widget's renderer: the glyph layout of each string, the bitmap
+# of each glyph and each glyph's box and advance are kept, so a label drawn again (a
+# title, a tick label, "0.53" once more) costs no shaping and no rasterising, and a
+# new string is shaped once, for both its size and its drawing. Bounded: emptied
+# when full.
 _LAYOUTS: dict = {}
 _GLYPHS: dict = {}
+_GLYPH_BOXES: dict = {}
 _CACHE_LIMIT = 20_000
 
 
@@ -114,8 +117,69 @@ def _cache_text(renderer) -> None:
         if not _draw_text_cached(renderer, gc, x, y, s, prop, angle, mtext):
             original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
+    measure = renderer.get_text_width_height_descent
+
+    def get_text_width_height_descent(s, prop, ismath):
+        if ismath is False:
+            size = _text_size(renderer, s, prop)
+            if size is not None:
+                return size
+        return measure(s, prop, ismath)
+
     renderer.draw_text = draw_text
+    renderer.get_text_width_height_descent = get_text_width_height_descent
     renderer._widget_text_cache = True
+
+
+def _layout_of(renderer, font, s, prop, features=None, language=None):
+    """The glyphs of ``s``, as (face, glyph index, x, y) in pixels, shaped once."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    flags = get_hinting_flag()
+    key = (id(font), prop.get_size_in_points(), renderer.dpi, s, flags, features, language)
+    cached = _LAYOUTS.get(key)  # TypeError for a language given as a list of ranges
+    if cached is None or cached[0] is not font:
+        cached = _remember(_LAYOUTS, key, (font, [
+            (item.ft_object, item.glyph_index, item.x, item.y)
+            for item in font._layout(s, flags=flags, features=features, language=language)]))
+    return cached[1]
+
+
+def _text_size(renderer, s, prop):
+    """Width, height and descent of ``s`` as ``RendererAgg.get_text_width_height_descent``
+    gives them (FreeType's ``set_text``: the union of the glyphs' boxes, each at its
+    pen position, and the pen's advance), from the cached layout and glyph boxes;
+    None when the glyphs do not run left to right."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    font = renderer._prepare_font(prop)
+    glyphs = _layout_of(renderer, font, s, prop)
+    if not glyphs:
+        return 0.0, 0.0, 0.0
+    flags = get_hinting_flag()
+    size, dpi = prop.get_size_in_points(), renderer.dpi
+    low = high = None
+    previous_x = -math.inf
+    for face, glyph_index, x, y in glyphs:
+        if x < previous_x:
+            return None  # right to left: leave it to FreeType
+        previous_x = x
+        key = (id(face), size, dpi, glyph_index, flags)
+        box = _GLYPH_BOXES.get(key)
+        if box is None or box[0] is not face:
+            glyph = face.load_glyph(glyph_index, flags)
+            box = _remember(_GLYPH_BOXES, key, (face, tuple(glyph.bbox), glyph.horiAdvance))
+        pen_x, pen_y = round(x * 64), round(y * 64)  # 26.6 fixed point, as FreeType's pen
+        x0, y0, x1, y1 = box[1]
+        if low is None:
+            low, high = [x0 + pen_x, y0 + pen_y], [x1 + pen_x, y1 + pen_y]
+        else:
+            low = [min(low[0], x0 + pen_x), min(low[1], y0 + pen_y)]
+            high = [max(high[0], x1 + pen_x), max(high[1], y1 + pen_y)]
+        advance = pen_x + box[2]
+    if low[0] > high[0]:
+        low = high = [0, 0]
+    return advance / 64.0, (high[1] - low[1]) / 64.0, -low[1] / 64.0
 
 
 @lru_cache(maxsize=1)
@@ -143,13 +207,32 @@ def _text_cache_works() -> bool:
                 return None
         return np.asarray(renderer.buffer_rgba()).copy()
 
+    def sizes_agree() -> bool:
+        renderer = RendererAgg(160, 40, 100)
+        for size in (8, 12):
+            prop = FontProperties(size=size)
+            for text in _SIZE_SAMPLES:
+                want = RendererAgg.get_text_width_height_descent(renderer, text, prop, False)
+                for _ in range(2):  # computed, then from the caches
+                    if _text_size(renderer, text, prop) != want:
+                        return False
+        return True
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a glyph the fonts lack is drawn alike both ways
             plain, first, again = drawn(False), drawn(True), drawn(True)
+            sizes = sizes_agree()
     except (AttributeError, ImportError, TypeError, ValueError):  # another version's names
         return False
-    return first is not None and np.array_equal(plain, first) and np.array_equal(plain, again)
+    return (first is not None and np.array_equal(plain, first)
+            and np.array_equal(plain, again) and sizes)
+
+
+# strings whose sizes must agree with FreeType's: digits and signs as the widgets print
+# them, Chinese, a ligature (fi), kerning pairs (AV, To), blanks and nothing at all
+_SIZE_SAMPLES = ("0.53", "-4.1", "(z2=16.2)", "final loss 0.123", "最终损失 0.123",
+                 "H = 32，η = 0.5，100 轮", "ŷ = softmax(z2)", "AV To fi", " ", "")
 
 
 def _draw_text_cached(renderer, gc, x, y, s, prop, angle, mtext) -> bool:
@@ -164,21 +247,16 @@ def _draw_text_cached(renderer, gc, x, y, s, prop, angle, mtext) -> bool:
     features = mtext.get_fontfeatures() if mtext is not None else None
     language = mtext.get_language() if mtext is not None else None
     size, dpi = prop.get_size_in_points(), renderer.dpi
-    key = (id(font), size, dpi, s, flags, features, language)
     try:
-        cached = _LAYOUTS.get(key)
-    except TypeError:  # a language given as a list of ranges
+        glyphs = _layout_of(renderer, font, s, prop, features, language)
+    except TypeError:  # a language given as a list of ranges cannot be a key
         return False
-    if cached is None or cached[0] is not font:
-        cached = _remember(_LAYOUTS, key, (font, [
-            (item.ft_object, item.glyph_index, item.x, item.y)
-            for item in font._layout(s, flags=flags, features=features, language=language)]))
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
     rotation = tuple(matrix.ravel().tolist())
     antialiased = gc.get_antialiased()
     height = renderer.height
-    for face, glyph_index, dx, dy in cached[1]:  # dy is upwards
+    for face, glyph_index, dx, dy in glyphs:  # dy is upwards
         # FreeType's position of the glyph, in 1/64 pixel; its y is upwards
         shift_x = round(0x40 * (x + dx * cos - dy * sin))
         shift_y = round(0x40 * (height - y + dx * sin + dy * cos))
