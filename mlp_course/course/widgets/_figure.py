@@ -56,16 +56,16 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def _encode_png(canvas) -> bytes:
     """The canvas's pixels as a PNG, compressed quickly.
 
-    Every row is stored with PNG's "up" filter (the difference to the row above:
-    one numpy subtraction over the whole buffer), then compressed with zlib's
-    fastest level (zlib-ng's when it is installed, zlib's otherwise). A figure is
-    mostly rows like the one above them, so the file stays small (tens of kB), and
-    encoding is several times faster than Pillow's adaptive filtering. The RGBA buffer is used as it is: an opaque figure's
+    Every row is stored with PNG's "up" filter (the difference to the row above: one
+    numpy subtraction over the whole buffer), then deflated at the fastest level, by
+    zlib-ng when it is installed and by zlib otherwise. A figure is mostly rows like
+    the one above them, so the file stays small (tens of kB) and encoding takes a
+    fraction of Pillow's time. The RGBA buffer is used as it is: an opaque figure's
     alpha is one constant that costs almost nothing to compress, and picking out
     RGB would cost more than it saves. Lossless: the decoded pixels are the canvas's.
 
-    每行用 PNG 的 "up" 过滤（与上一行之差，一次 numpy 减法），再用 zlib 最快的级别
-    压缩：无损，文件大小与 Pillow 相当，编码快数倍。
+    每行用 PNG 的 "up" 过滤（与上一行之差，一次 numpy 减法），再以最快的级别压缩：
+    无损，文件仍只有几十 kB，编码只需 Pillow 的一小部分时间。
     """
     pixels = np.asarray(canvas.buffer_rgba())
     height, width, _ = pixels.shape
@@ -103,9 +103,12 @@ def _cache_text(renderer) -> None:
     The pixels are those matplotlib's own ``draw_text`` gives: the glyphs are laid
     out and placed by the same computation, and a glyph's bitmap is reused only at
     the same size, rotation and sub-pixel offset (FreeType's 1/64 pixel), moved by
-    whole pixels. Mathtext and anything unusual go to matplotlib unchanged.
+    whole pixels. A text's size (which places it) is computed from the same layout,
+    as FreeType computes it. Mathtext and anything unusual go to matplotlib
+    unchanged, and so does all text when :func:`_text_cache_works` finds that this
+    matplotlib draws or measures text another way.
 
-    让渲染器缓存每个字符串的排版和每个字形的位图：像素与 matplotlib 直接绘制完全相同。
+    让渲染器缓存每个字符串的排版、每个字形的位图和外框：像素与 matplotlib 直接绘制完全相同。
     """
     if getattr(renderer, "_widget_text_cache", False) or not _text_cache_works():
         return
@@ -184,12 +187,14 @@ def _text_size(renderer, s, prop):
 
 @lru_cache(maxsize=1)
 def _text_cache_works() -> bool:
-    """Whether this matplotlib draws text as :func:`_draw_text_cached` does.
+    """Whether this matplotlib draws and measures text as :func:`_draw_text_cached`
+    and :func:`_text_size` do.
 
     A sample with Latin, Greek and Chinese glyphs, at several sizes, fractions of a
     pixel and a rotation, is drawn by matplotlib, then through the caches twice (the
-    second time from them): all three must give the same pixels. Checked once per
-    process; with a matplotlib that draws otherwise, text is drawn its own way.
+    second time from them): all three must give the same pixels; and the sizes of
+    ``_SIZE_SAMPLES`` must be matplotlib's. Checked once per process; with a
+    matplotlib that draws otherwise, text is drawn its own way.
     """
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
@@ -252,7 +257,7 @@ def _draw_text_cached(renderer, gc, x, y, s, prop, angle, mtext) -> bool:
     except TypeError:  # a language given as a list of ranges cannot be a key
         return False
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
     rotation = tuple(matrix.ravel().tolist())
     antialiased = gc.get_antialiased()
     height = renderer.height
