@@ -25,7 +25,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
-LEARNER_ONLY = {"numpy", "matplotlib", "ipywidgets", "pyyaml", "torch", "jupyterlab",
+LEARNER_ONLY = {"numpy", "matplotlib", "ipywidgets", "zlib-ng", "pyyaml", "torch", "jupyterlab",
                 "jupyterlab-language-pack-zh-cn"}
 DEV_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "playwright", "nbval", "sphinx-revealjs"}
 
@@ -77,7 +77,7 @@ def test_the_extras_match_the_requirements_files():
     developer = dict(extras["dev"])
     developer.pop("mlp-course")
     assert developer == dev
-    assert set(extras["course"]) == {"matplotlib", "ipywidgets", "torch"}
+    assert set(extras["course"]) == {"matplotlib", "ipywidgets", "zlib-ng", "torch"}
 
 
 def test_package_data_covers_every_file_the_package_reads():
