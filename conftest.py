@@ -6,6 +6,14 @@ generated student notebooks (``lessons/``) run in lax mode: every cell must
 execute without an unhandled error, outputs are not compared. Selecting
 ``--nbval`` / ``--nbval-lax`` on the command line keeps nbval's own behaviour.
 
+A lesson's two student notebooks run the same statements (proven, cell by cell,
+by ``tests/test_notebooks.py``: they differ only in comments, docstrings, the
+install cell and the cells tagged for one language), so by default each lesson's
+student notebook runs in one language: English for even lesson numbers, Chinese
+for odd ones. The browser tests add Chinese 00 and English 01 and 05 (and Chinese
+01 again), the release tests 00 and 01 in both languages, so lessons 00, 01 and 05
+run in both. ``--every-student-notebook`` runs all of them.
+
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
 set up once — but the browser and release tests are split by language (each half
@@ -36,6 +44,18 @@ def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--every-student-notebook", action="store_true",
+                     help="run both languages' student notebooks of every lesson, not one "
+                          "language per lesson")
+
+
+def student_language_run(lesson_file: str) -> str:
+    """The language whose student notebook of this lesson runs by default."""
+    number = int(re.match(r"\d+", lesson_file).group())
+    return "en" if number % 2 == 0 else "zh"
+
+
 def pytest_collect_file(file_path, parent):
     option = parent.config.option
     if file_path.suffix != ".ipynb" or option.nbval or option.nbval_lax:
@@ -44,6 +64,9 @@ def pytest_collect_file(file_path, parent):
         return None
     relative = file_path.relative_to(ROOT).parts if file_path.is_relative_to(ROOT) else ()
     if not relative or relative[0] not in ("solutions", "lessons"):
+        return None
+    if (relative[0] == "lessons" and not option.every_student_notebook
+            and relative[1] != student_language_run(file_path.name)):
         return None
     from nbval.plugin import IPyNbFile
 
