@@ -62,8 +62,10 @@ EXPECTED = {
     # stopped at a cap (their kernel restarted without the cell), the answers still graded
     "fork_bomb": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
     "disk_filler": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    # its answers' folders are links to the grader's files: nothing is read or removed there
+    "link_planter": {"softmax": (0, "error"), "log_softmax": (0, "error")},
 }
-PROCESSES, DISK_MB = 64, 64     # the caps the hostile batch runs with
+PROCESSES, DISK_MB = 32, 64     # the caps the hostile batch runs with
 # words each student's "needs a human look" flags must contain (none for the others)
 FLAGGED = {
     "forker": ["processes"],
@@ -252,6 +254,19 @@ def softmax(z):
                    "        while True:\n            handle.write(block)\n"
                    "except OSError as error:\n    print(error)\n")
     save("disk_filler", _build(untouched, answers, before={"softmax": disk_filler}, **good))
+    # Every folder the grader's helper makes for answers becomes a link to the grader's home
+    # (which holds a folder named like a test's): read or removed there, were it followed.
+    link_planter = f"""
+import os
+_makedirs = os.makedirs
+def makedirs(path, *args, **kwargs):
+    if "exchange-" in str(path) and not os.path.lexists(path):
+        os.symlink({str(paths["home"])!r}, path)
+        return
+    return _makedirs(path, *args, **kwargs)
+os.makedirs = makedirs
+"""
+    save("link_planter", _build(untouched, answers, before={"softmax": link_planter}, **good))
 
 
 # ---------------------------------------------------------------------------
@@ -317,6 +332,8 @@ def hostile(tmp_path_factory, bwrap_works):
     for name in ("submitted", "tmp", "home"):
         paths[name].mkdir()
     (paths["home"] / "secret.txt").write_text(HOME_SECRET)
+    (paths["home"] / "1").mkdir()   # named like the folder of a test's answers
+    (paths["home"] / "1" / "result.json").write_text('{"output": null}')
     received: list = []
     server, stop, thread = _listener(received)
     paths["port"] = server.getsockname()[1]
@@ -679,7 +696,16 @@ import resource
 seen["limits"] = {"processes": resource.getrlimit(resource.RLIMIT_NPROC)[0],
                   "file": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
                   "scratch": os.statvfs(".").f_blocks * os.statvfs(".").f_frsize,
-                  "tmp": os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize}
+                  "shm": os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize}
+# the folders on the way to its own cannot be renamed (into a link the grader would follow)
+for what, attempt in (("rename", lambda: os.rename(os.path.dirname(os.getcwd()), "/elsewhere")),
+                      ("tmp", lambda: open("/tmp/written-by-a-kernel", "w")),
+                      ("root", lambda: os.mkdir("/made-by-a-kernel"))):
+    try:
+        attempt()
+        seen[what] = "done"
+    except OSError as error:
+        seen[what] = type(error).__name__
 with open("seen.json", "w") as handle:
     json.dump(seen, handle)
 '''
@@ -715,7 +741,8 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
             reply = await run.cell(code)
             # what it wrote is in its own file system, seen from here through /proc only
             assert not (scratch / "seen.json").exists()
-            return reply, run.outside(scratch / "seen.json").read_text(encoding="utf-8")
+            with run.reading(scratch) as seen:
+                return reply, (seen / "seen.json").read_text(encoding="utf-8")
         finally:
             await run.close()
 
@@ -725,7 +752,8 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
     # forks fail at the cap (the kernel's own threads count too), and the kernel lives on
     assert seen["fork"][0] == "EAGAIN" and 20 < seen["fork"][1] < 40, seen["fork"]
     assert seen["limits"] == {"processes": 40, "file": 32 * 2**20, "scratch": 32 * 2**20,
-                              "tmp": sandbox.TMP_BYTES}
+                              "shm": sandbox.SMALL_BYTES}
+    assert seen["rename"] == seen["tmp"] == seen["root"] == "OSError"
     assert "MLP_GRADER_SECRET" not in seen["env"] and "MLP_COURSE_GRADING" in seen["env"]
     assert seen["cwd"] == str(scratch)
     for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):

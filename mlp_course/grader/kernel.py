@@ -86,8 +86,10 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 # Signals a crashing kernel dies of, by number (for "SIGSEGV" rather than "exit 139").
 SIGNAL_NAMES = {int(value): value.name for value in signal.Signals}
 
-# The sandboxed kernel's sockets (in its own /tmp); see mlp_course.grader.sandbox.
-SANDBOX_SOCKETS = "/tmp/mlp-course-kernel"
+# The sandboxed kernel's sockets (in its own /run); see mlp_course.grader.sandbox.
+SANDBOX_SOCKETS = "/run/mlp-course-kernel"
+# Its file systems that fill up, besides the scratch folder.
+SANDBOX_SMALL = ("/run", "/dev/shm")
 
 # Runs as ``python -c JOIN <cgroup.procs> <command...>``: joins the control group, then
 # becomes the command (bubblewrap), so that everything in the sandbox is in it.
@@ -429,10 +431,32 @@ class KernelSession:
         raise RuntimeError("the kernel's sandbox did not start")
 
     def outside(self, path: Path | str) -> Path:
-        """Where the grader finds a path of the kernel's (in the sandbox: through /proc)."""
+        """Where the grader finds a path of the kernel's (in the sandbox: through /proc).
+
+        Only for what the kernel cannot change: its sockets and its file systems. A
+        folder below its scratch folder is opened with :meth:`open_folder`.
+        """
         if self.inner_pid is None:
             return Path(path)
         return Path(f"/proc/{self.inner_pid}/root") / Path(path).relative_to("/")
+
+    def open_folder(self, folder: Path) -> int:
+        """A descriptor of ``folder``, below the kernel's own folder, opened one part at a
+        time without following a symbolic link: the kernel made them, and a link would
+        otherwise be followed on the grader's side (to any of its files, as its user).
+        The folder itself is a mount point on a read-only file system in the sandbox."""
+        parts = Path(folder).relative_to(self.cwd).parts
+        descriptor = os.open(self.outside(self.cwd), os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for part in parts:
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                dir_fd=descriptor)
+                os.close(descriptor)
+                descriptor = inner
+        except OSError:
+            os.close(descriptor)
+            raise
+        return descriptor
 
     def _find_kernel(self) -> int | None:
         """The kernel's own process: the launcher itself, or the Python below the sandbox."""
@@ -503,7 +527,7 @@ class KernelSession:
             except (OSError, ValueError):
                 pass
         if self.inner_pid is not None:
-            for folder in (self.cwd, Path("/tmp")):
+            for folder in (self.cwd, *SANDBOX_SMALL):
                 size = _full(self.outside(folder))
                 if size:
                     return f"disk:{size}"

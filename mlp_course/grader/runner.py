@@ -12,15 +12,18 @@ a loop that ignores interrupts) a new one is started and the cells that had
 finished are run again, so one broken cell costs only its own exercise.
 
 Every kernel runs in its submission's sandbox (:mod:`mlp_course.grader.sandbox`).
-Nothing is shared and nothing is early: a case's inputs are written into that
-submission's own scratch folder just before the call that uses them and
-removed after it; whether the function changed its input is judged against
-the grader's own copy in memory, never against a file a kernel could touch.
+Nothing is shared and nothing is early: a case's inputs are written into a
+folder of that submission's that its kernel can only read, just before the
+call that uses them, and removed after it; what the function returned is read
+from the kernel's scratch folder without following any link the kernel made;
+whether the function changed its input is judged against the grader's own
+copy in memory, never against a file a kernel could touch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import os
@@ -175,9 +178,34 @@ class NotebookRun:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def outside(self, path: Path) -> Path:
-        """Where the grader reads what the kernel wrote at ``path`` (in its scratch folder)."""
-        return self.session.outside(path) if self.session is not None else path
+    @contextlib.contextmanager
+    def _opened(self, folder: Path):
+        """A descriptor of ``folder`` of the kernel's scratch folder, opened without
+        following any link (see KernelSession.open_folder)."""
+        try:
+            if self.session is None:
+                raise OSError("no kernel")
+            descriptor = self.session.open_folder(folder)
+        except OSError as error:
+            raise ExchangeError(f"no readable result ({type(error).__name__})") from None
+        try:
+            yield descriptor
+        finally:
+            os.close(descriptor)
+
+    @contextlib.contextmanager
+    def reading(self, folder: Path):
+        """``folder`` of the kernel's scratch folder, as the grader reads it."""
+        with self._opened(folder) as descriptor:
+            yield Path(f"/proc/self/fd/{descriptor}")
+
+    def remove(self, folder: Path) -> None:
+        """Remove ``folder`` of the kernel's scratch folder, following no link."""
+        try:
+            with self._opened(folder.parent) as parent:
+                shutil.rmtree(folder.name, ignore_errors=True, dir_fd=parent)
+        except ExchangeError:
+            pass
 
     async def _start(self) -> None:
         sandbox, folder = self.sandbox, self.folder
@@ -359,7 +387,7 @@ async def _test(run: NotebookRun, plan: ExercisePlan, aliases: dict, cell_error:
                                        folder, inputs)
     finally:
         # nothing of this exercise stays where a later cell could read it
-        shutil.rmtree(run.outside(folder), ignore_errors=True)
+        run.remove(folder)
         shutil.rmtree(inputs, ignore_errors=True)
 
 
@@ -380,7 +408,8 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.status} {reply.ename}".strip())
-        description = read_json(str(run.outside(description_path)))
+        with run.reading(folder) as seen:
+            description = read_json(str(seen / DESCRIPTION))
         if not isinstance(description, dict):
             raise ExchangeError("malformed description")
     except ExchangeError as problem:
@@ -403,7 +432,7 @@ async def _capture_and_call(run: NotebookRun, plan: ExercisePlan, aliases: dict,
                                 settings)
         finally:
             shutil.rmtree(case_inputs, ignore_errors=True)
-            shutil.rmtree(run.outside(case_outputs), ignore_errors=True)
+            run.remove(case_outputs)
         if found is not None:
             return found
     return verdict.passed(exercise, len(plan.cases))
@@ -427,11 +456,11 @@ async def _call(run: NotebookRun, plan: ExercisePlan, case: Case, expected, numb
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.ename}".strip() or "error")
-        seen = run.outside(case_folder)
-        result = read_json(str(seen / RESULT))
+        with run.reading(case_folder) as seen:
+            result = read_json(str(seen / RESULT))
+            return verdict.judge(exercise, case, expected, number, result, str(seen))
     except ExchangeError as problem:
         return verdict.grader_trouble(exercise, case, number, str(problem))
-    return verdict.judge(exercise, case, expected, number, result, str(seen))
 
 
 # ---------------------------------------------------------------------------

@@ -11,9 +11,12 @@ rely on isolate untrusted code:
 * a read-only view of the system (``/usr``, a few files of ``/etc``) and of the
   Python environment; the only writable places are the submission's own scratch
   folder, a fresh in-memory file system of ``--disk`` MB (writing more fails
-  with "no space left"), and a ``/tmp`` of 4 MB for its sockets. Other
-  students' folders, the output folder, the grader's own files and ``$HOME``
-  are not mounted at all, so they do not exist in there;
+  with "no space left"), and two of 4 MB: ``/run`` for its sockets and
+  ``/dev/shm``. Everything else, ``/``, ``/tmp`` and ``/dev`` included, is
+  read-only, so no folder on the way to the scratch folder can be renamed or
+  replaced by a link. Other students' folders, the output folder, the
+  grader's own files and ``$HOME`` are not mounted at all, so they do not
+  exist in there;
 * at most ``--processes`` processes and threads: see
   :mod:`mlp_course.grader.kernel` for how that is counted;
 * a clean environment: ``--clearenv`` and a few variables the kernel needs;
@@ -23,11 +26,12 @@ rely on isolate untrusted code:
   functions that lesson forbids, only raise "not available while grading".
 
 The kernel talks to the grader over local sockets (jupyter_client's ``ipc``
-transport) in its ``/tmp``, which the grader reaches, like the answers the
+transport) in its ``/run``, which the grader reaches, like the answers the
 kernel writes into its scratch folder, through ``/proc/<pid>/root`` of a
-process in the sandbox; so it needs no network, and nothing it writes lands
-on the grader's disk (its log excepted, which ``RLIMIT_FSIZE`` keeps to the
-same size). Where bubblewrap is missing or cannot create namespaces the
+process in the sandbox (below the scratch folder without following any link
+the kernel made: see :meth:`mlp_course.grader.kernel.KernelSession.open_folder`);
+so it needs no network, and nothing it writes lands on the grader's disk (its
+log excepted, which ``RLIMIT_FSIZE`` keeps to the same size). Where bubblewrap is missing or cannot create namespaces the
 grader refuses to run (:func:`problem` says why and how to fix it) unless the
 instructor passes ``--no-sandbox``.
 
@@ -99,8 +103,9 @@ _UNAVAILABLE_EN = "{name} is not available while grading: use your own code."
 
 _checked: dict[str, Message | None] = {}
 
-# /tmp inside a sandbox holds only the kernel's sockets; the scratch folder takes its files.
-TMP_BYTES = 4 * 1024 * 1024
+# The size of /run (the kernel's sockets) and /dev/shm in a sandbox; its scratch folder
+# takes its files.
+SMALL_BYTES = 4 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------
@@ -136,7 +141,7 @@ def problem() -> Message | None:
             done = subprocess.run(
                 [command, "--unshare-all", "--die-with-parent", "--new-session",
                  "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                 "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--", "true"],
+                 "--size", str(SMALL_BYTES), "--tmpfs", "/run", "--", "true"],
                 capture_output=True, text=True, timeout=30)
             why = "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
         except (OSError, subprocess.SubprocessError) as error:
@@ -295,7 +300,9 @@ class Sandbox:
                 args += ["--ro-bind", str(path), str(path)]
         # a fresh /proc, /dev and /tmp before anything is bound below them (the Python
         # environment or the project may well live under /tmp)
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        for folder in ("/run", "/dev/shm"):
+            args += ["--size", str(SMALL_BYTES), "--tmpfs", folder]
         mounted = ["/usr"]
         for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix}):
             real = os.path.realpath(prefix)
@@ -320,6 +327,9 @@ class Sandbox:
             args += ["--ro-bind", str(path), str(path)]
         for folder in readonly:
             args += ["--ro-bind", str(folder), str(folder)]
+        # nothing else writable: the folders on the way to the scratch folder stay as they are
+        for folder in ("/dev", "/tmp", "/"):
+            args += ["--remount-ro", folder]
         args += ["--chdir", str(scratch), "--"]
         return args + list(argv)
 
