@@ -61,7 +61,7 @@ EXPECTED = {
     "network": {"softmax": (0, "error"), "log_softmax": (2, "passed")},
     # stopped at a cap (their kernel restarted without the cell), the answers still graded
     "fork_bomb": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
-    "disk_filler": {"softmax": (2, "passed"), "log_softmax": (2, "passed")},
+    "disk_filler": {"softmax": (0, "disk"), "log_softmax": (2, "passed")},
     # its answers' folders are links to the grader's files: nothing is read or removed there
     "link_planter": {"softmax": (0, "error"), "log_softmax": (0, "error")},
 }
@@ -249,11 +249,15 @@ def softmax(z):
     fork_bomb = ("import os\nwhile True:\n    try:\n        os.fork()\n"
                  "    except OSError:\n        pass\n")
     save("fork_bomb", _build(untouched, answers, before={"softmax": fork_bomb}, **good))
-    # Writes until the disk is full, and goes on as if nothing happened.
-    disk_filler = ("block = b'x' * 2**20\ntry:\n    with open('filler', 'wb') as handle:\n"
-                   "        while True:\n            handle.write(block)\n"
-                   "except OSError as error:\n    print(error)\n")
-    save("disk_filler", _build(untouched, answers, before={"softmax": disk_filler}, **good))
+    # Writes until the disk is full, and goes on as if nothing happened; then its function
+    # does the same while graded.
+    fill = ("block = b'x' * 2**20\ntry:\n    with open('filler', 'wb') as handle:\n"
+            "        while True:\n            handle.write(block)\n"
+            "except OSError as error:\n    print(error)\n")
+    filling_softmax = ("def softmax(z):\n    with open('filler', 'wb') as handle:\n"
+                       "        while True:\n            handle.write(b'x' * 2**20)\n")
+    save("disk_filler", _build(untouched, answers, before={"softmax": fill},
+                               softmax=filling_softmax, log_softmax=good["log_softmax"]))
     # Every folder the grader's helper makes for answers becomes a link to the grader's home
     # (which holds a folder named like a test's): read or removed there, were it followed.
     link_planter = f"""
@@ -445,6 +449,10 @@ def test_a_fork_bomb_and_a_disk_filler_are_stopped_and_named(hostile):
                     if row["exercise"] == "(submission)"}
         assert set(problems) == {status, "kernel_restarted"}, problems
         assert words in problems[status] and cell in problems[status], problems
+    # a function that fills the disk while graded: named on its exercise
+    message = next(row["message"] for row in _rows(hostile, "disk_filler")
+                   if row["exercise"] == "softmax")
+    assert f"on test 1 (wrote more than {DISK_MB} MB)" in message, message
     # the summary names both, and no other student had a problem
     assert "too many processes 1" in hostile["done"].stdout
     assert "disk limit 1" in hostile["done"].stdout

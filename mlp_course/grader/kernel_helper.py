@@ -449,14 +449,17 @@ def capture(namespace, exercise_id: str, function_name: str, path: str) -> None:
 
 
 def disarm(namespace, function_name: str, seconds: float) -> None:
-    """Replace a function that never returned by one that fails at once.
+    """Replace a function that never returned (or was stopped at a limit) by one that
+    fails at once.
 
     The lesson's own cells often call the learner's function again (to plot
-    it, or through ``working``); each would wait out a whole cell time limit.
-    The verdict on it is already decided, so it now raises instead.
+    it, or through ``working``); each would wait out a whole cell time limit,
+    or stop the kernel again. The verdict on it is already decided, so it now
+    raises instead.
     """
     def never_returned(*args, **kwargs):
-        raise TimeoutError(f"{function_name} did not return within {seconds:g} s when graded")
+        raise TimeoutError(f"{function_name} did not return within {seconds:g} s when graded, "
+                           f"or was stopped at a limit")
 
     never_returned.__name__ = never_returned.__qualname__ = function_name
     namespace[function_name] = never_returned

@@ -173,7 +173,7 @@ class NotebookRun:
         self.deadline = float("inf")
         self.start_problem: GiveUp | None = None
         self.last_limit = 0.0
-        self.hung: set[str] = set()       # functions whose calls never returned
+        self.hung: set[str] = set()       # functions whose calls never returned, or were stopped
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -271,7 +271,8 @@ class NotebookRun:
             await self.disarm(function_name)
 
     async def disarm(self, function_name: str) -> None:
-        """Make a function known to hang fail at once in later cells (see kernel_helper.disarm)."""
+        """Make a function that hung or was stopped at a limit fail at once in later cells
+        (see kernel_helper.disarm)."""
         self.hung.add(function_name)
         if self.session is not None and await self.session.alive():
             await self.session.execute(
@@ -450,9 +451,11 @@ async def _call(run: NotebookRun, plan: ExercisePlan, case: Case, expected, numb
         await run.disarm(exercise.function)
         return verdict.call_cut_short(exercise, verdict.TIMEOUT, case, number, limit, "")
     if reply.status == kernel_module.DEAD:
-        return verdict.call_cut_short(exercise, _dead_status(reply), case, number,
-                                      run.last_limit, _reason(reply, settings),
-                                      exited=reply.exited)
+        status = _dead_status(reply)
+        if status in (verdict.MEMORY, verdict.PROCESSES, verdict.DISK):
+            await run.disarm(exercise.function)  # a later cell would only stop it again
+        return verdict.call_cut_short(exercise, status, case, number, run.last_limit,
+                                      _reason(reply, settings), exited=reply.exited)
     try:
         if reply.status != kernel_module.OK:
             raise ExchangeError(f"{reply.ename}".strip() or "error")

@@ -135,7 +135,7 @@ def forbidden(exercise: Exercise, used: list[str]) -> Outcome:
 def over_limit(status: str, limit: float) -> Message:
     """What a kernel stopped at a cap did: "too many processes", "wrote more than N MB"."""
     if status == PROCESSES:
-        return Message(zh="进程过多：超过了 {n} 个进程与线程的上限",
+        return Message(zh="进程过多：达到了 {n} 个进程与线程的上限",
                        en="too many processes: it reached the limit of {n} processes and "
                           "threads", n=int(limit))
     return Message(zh="写入超过 {mb:g} MB", en="wrote more than {mb:g} MB", mb=limit)
