@@ -299,14 +299,15 @@ def make_class(folder: Path) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade the whole class in ONE call (two at a time), as a teaching assistant would."""
+    """Grade the whole class in ONE call (three at a time: several only wait out a limit),
+    as a teaching assistant would."""
     root = tmp_path_factory.mktemp("class")
     submitted, out = root / "submitted", root / "out"
     submitted.mkdir()
     sources = make_class(submitted)
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main([str(submitted), "--out", str(out), "--lesson", "01", "--jobs", "2",
+        code = main([str(submitted), "--out", str(out), "--lesson", "01", "--jobs", "3",
                      "--seed", str(SEED), "--lang", "en", "--cell-timeout", str(CELL_TIMEOUT),
                      "--call-timeout", "2", "--memory", "512", "--timeout", "120"])
     document = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))

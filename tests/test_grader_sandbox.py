@@ -350,7 +350,7 @@ def hostile(tmp_path_factory, bwrap_works):
                HOME=str(paths["home"]), PYTHONPATH=str(ROOT), MPLCONFIGDIR=str(caches),
                XDG_CACHE_HOME=str(caches))
     command = [sys.executable, "-m", "mlp_course", "grade", str(paths["submitted"]),
-               "--out", str(paths["out"]), "--lesson", "01", "--jobs", "2", "--seed", str(SEED),
+               "--out", str(paths["out"]), "--lesson", "01", "--jobs", "3", "--seed", str(SEED),
                "--lang", "en", "--cell-timeout", "20", "--call-timeout", "5",
                "--timeout", "120", "--memory", "1024", "--processes", str(PROCESSES),
                "--disk", str(DISK_MB)]
