@@ -15,11 +15,15 @@ own) it counts that kernel's alone; the launcher sets it only there, never
 where it would count all of the grader's user's processes. But Linux never
 applies it to root's own user id, which a sandbox started by root keeps: then
 the sandbox is put in a ``pids`` control group of its own, capped the same
-way (the grader, as root, can make one), before bubblewrap starts. A watchdog reading ``/proc`` kills the kernel when its resident
-memory still grows past the limit (memory the data limit does not see, such
-as a child process), when it holds as many processes as it may (a fork bomb:
-they would spin on), or when its file systems are full (after every request
-too, so a cell that filled them is not run again after a restart).
+way (the grader, as root, can make one), before bubblewrap starts; where none
+can be made, the grader says so after its summary.
+
+A watchdog reading ``/proc`` kills the kernel when its memory (its
+proportional share, so forked copies count once) still grows past the limit
+(memory the data limit does not see, such as a child process), when it holds
+as many processes as it may (a fork bomb: they would spin on), or when its
+file systems are full (checked after every request too, so a cell that filled
+them is not run again after a restart).
 
 On Linux the kernel runs inside the submission's sandbox (see
 :mod:`mlp_course.grader.sandbox`): the launch command is wrapped in
