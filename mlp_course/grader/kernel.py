@@ -641,9 +641,10 @@ class KernelSession:
         msg_id = self.client.execute(code, silent=silent, store_history=not silent,
                                      allow_stdin=False, stop_on_error=False)
         reply = await self._await_reply(msg_id, started + max(0.0, timeout))
-        if reply is not None and await self._stop_at_limit():
-            # a cell that filled the disk, say, and ended with the error that caused: the
-            # kernel is restarted without it, as if the watchdog had caught it running
+        if reply is not None and (self.killed or await self._stop_at_limit()):
+            # a cell that filled the disk, say, and ended with the error that caused (the
+            # watchdog may have stopped the kernel as its reply came): the kernel is
+            # restarted without it, as if the watchdog had caught it running
             reply = None
         if reply is not None:
             reply.seconds = time.monotonic() - started
