@@ -726,7 +726,10 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             # folder holds the pulled course and nothing else
             listing = ".jp-DirListing-content .jp-DirListing-itemText"
             lesson_files = sorted(page.page.locator(listing).all_inner_texts())
-            page.page.locator(".jp-BreadCrumbs-home").first.click()
+            # the file browser's own command, as its home button runs it (a click on the
+            # button can land while the listing re-renders, and then does nothing)
+            page.page.evaluate("() => window.jupyterapp.commands.execute("
+                               "'filebrowser:go-to-path', {path: '/'})")
             page.page.wait_for_function(
                 """([selector, folder]) => [...document.querySelectorAll(selector)]
                     .some(item => item.innerText.trim() === folder)""",
