@@ -169,13 +169,27 @@ def _moved(lang):
         yield "training", training, lambda b: b.image, 1
 
 
-_MOVED = [(lang, *case) for lang in ("zh", "en") for case in _moved(lang)]
+# the widgets are built when the first of these tests runs, not at collection: building
+# them takes seconds, which every test worker would pay before running anything
+_NAMES = ("softmax", "nll", "gradient", "cross_entropy", "forward", "training")
 
 
-@pytest.mark.parametrize("lang, name, moved, image, layouts", _MOVED,
-                         ids=[f"{lang}-{name}" for lang, name, *_ in _MOVED])
-def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(lang, name, moved, image,
-                                                                  layouts):
+@pytest.fixture(scope="module")
+def moved_widgets():
+    built = {}
+
+    def get(lang, name):
+        if lang not in built:
+            built[lang] = {case[0]: case[1:] for case in _moved(lang)}
+            assert tuple(built[lang]) == _NAMES
+        return built[lang][name]
+    return get
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", _NAMES)
+def test_a_picture_updated_in_place_equals_the_whole_figure_drawn(moved_widgets, lang, name):
+    moved, image, layouts = moved_widgets(lang, name)
     # the whole figure is drawn once per layout; every other move is drawn in place
     assert moved.picture.full_draws == layouts, f"{name}: a move redrew the whole figure"
     assert moved.picture.blits > 0, f"{name}: the moves were not drawn in place"
