@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
 LEARNER_ONLY = {"numpy", "matplotlib", "ipywidgets", "zlib-ng", "pyyaml", "torch", "jupyterlab",
-                "jupyterlab-language-pack-zh-cn"}
+                "jupyterlab-language-pack-zh-cn", "jsonschema"}
 DEV_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "playwright", "nbval", "sphinx-revealjs"}
 
 
