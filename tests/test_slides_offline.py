@@ -1,5 +1,6 @@
-"""Slides work offline for real: with every request to the network refused, the deck's
-formulas are typeset by the MathJax copy next to it, in Chromium.
+"""Slides work offline for real: with every request to the network refused, a deck
+shows its slides, the arrow key moves on, and its formulas are typeset by the MathJax
+copy next to it, in Chromium.
 
 The browser may load only ``file://`` pages (the deck, reveal.js, MathJax); any other
 request is aborted and recorded, and the test fails if one was even attempted.
@@ -12,7 +13,7 @@ import re
 import pytest
 
 from mlp_course.course import publish
-from test_browser import browser  # noqa: F401  (the suite's one Chromium fixture)
+from test_browser import ARTIFACTS, browser  # noqa: F401  (the suite's one Chromium fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +67,13 @@ def test_formulas_render_with_the_network_blocked(browser, tmp_path, lang):
             return found;
         }""")
         assert raw == [], f"TeX left untypeset: {raw[:3]}"
+        first = page.locator(".reveal .slides section.present").first.inner_text()
+        assert first.strip(), "the first slide is empty"
+        assert int(page.evaluate("Reveal.getTotalSlides()")) > 3
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("Reveal.getIndices().h === 1", timeout=5_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"slides-04-{lang}.png"))
         assert errors == [], errors
         assert refused == [], f"the deck tried the network: {refused}"
     finally:
