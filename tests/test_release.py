@@ -181,7 +181,8 @@ def _requirement_closure(requirements: Path) -> set[str]:
 
 def _seeded_venv(target: Path, requirements: Path) -> Path:
     """A fresh environment holding, as hard links, the installed files of exactly the
-    distributions ``requirements`` needs (no console scripts, no bytecode)."""
+    distributions ``requirements`` needs (no console scripts), with their compiled
+    bytecode, which stays valid beside sources that keep their size and time."""
     from importlib import metadata
 
     venv.EnvBuilder(with_pip=False).create(target)
@@ -193,7 +194,7 @@ def _seeded_venv(target: Path, requirements: Path) -> Path:
         for file in installed.files or ():
             source = Path(installed.locate_file(file))
             destination = Path(os.path.normpath(site / file))
-            if (source.suffix == ".pyc" or not source.is_file() or destination.exists()
+            if (not source.is_file() or destination.exists()
                     or not destination.is_relative_to(target)
                     or destination.is_relative_to(target / BIN)):
                 continue

@@ -88,7 +88,11 @@ def setup(dev: bool = False) -> None:
          f"installing {wanted} (first run, or the requirements changed)")
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
     subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*pip, "-r", wanted], check=True, cwd=ROOT)
+    # No bytecode at install time: pip would compile every file of every package (torch's
+    # alone is over half the install); Python compiles what is imported, once, on first use.
+    # 安装时不预编译字节码：pip 会把每个包的每个文件都编译一遍（仅 torch 就占安装时间一半以上）；
+    # Python 在第一次导入时只编译用到的模块，且只编译一次。
+    subprocess.run([*pip, "--no-compile", "-r", wanted], check=True, cwd=ROOT)
     stamps = {RUNTIME: _fingerprint(RUNTIME)}
     if dev:
         stamps[DEV] = _fingerprint(DEV)
