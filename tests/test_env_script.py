@@ -61,3 +61,40 @@ def test_an_unknown_language_is_refused_in_the_language_of_the_setting(release_l
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--lang must be zh or en, got 'fr'" in result.stderr
     assert not (release_like / "never-made").exists()
+
+
+def _env_module(monkeypatch, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_course_env", ROOT / "tools" / "env.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "BIN", tmp_path)     # no uv there yet
+    return module
+
+
+@pytest.mark.parametrize("uv_works", [True, False])
+def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch, tmp_path,
+                                                                  uv_works):
+    env = _env_module(monkeypatch, tmp_path)
+    calls = []
+
+    def run(command, **kwargs):
+        calls.append([str(part) for part in command])
+        failed = str(command[0]).endswith("uv") and not uv_works
+        return subprocess.CompletedProcess(command, 1 if failed else 0)
+
+    monkeypatch.setattr(env.subprocess, "run", run)
+    env._install("requirements-dev.txt")
+    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line.startswith("torch==")]
+    assert pins and env._pins("torch") == pins
+    by_pip = [call for call in calls if call[1:3] == ["-m", "pip"]]
+    assert by_pip and all("--no-compile" in call for call in by_pip)
+    assert calls[1][-1] == pins[0]                      # torch, by pip, before anything else
+    assert calls[2][-1].startswith("uv")                # then uv, by pip
+    assert calls[3][0].endswith("uv") and calls[3][-2:] == ["-r", "requirements-dev.txt"]
+    if uv_works:
+        assert len(calls) == 4
+    else:                                               # uv failed: pip installs the rest
+        assert calls[4][1:3] == ["-m", "pip"] and calls[4][-2:] == ["-r", "requirements-dev.txt"]
