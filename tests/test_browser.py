@@ -160,6 +160,15 @@ def lab(request, course_copy, tmp_path_factory, browser):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One page per JupyterLab, as a learner keeps one tab: each test opens its lesson
+    in it (the first from its address, the next from inside JupyterLab)."""
+    page = Page(browser, f"lab-{lab.lang}")
+    yield page
+    page.close()
+
+
 class Page:
     """A JupyterLab page with console errors recorded."""
 
@@ -184,9 +193,33 @@ class Page:
 
 
 def open_notebook(page: Page, lab: Lab, path: str):
-    lab.shut_down_kernels()
-    page.page.goto(lab.url(path))
+    """Open ``path`` from its address, or, on a page where JupyterLab already runs, as a
+    learner opens a second lesson: the open notebook's tab closed without saving, then
+    the lesson opened inside JupyterLab (no reload of the whole application)."""
+    if page.page.url.startswith(lab.base) and page.page.evaluate(APP_STARTED):
+        page.page.evaluate(CLOSE_ALL_UNSAVED)
+        lab.shut_down_kernels()
+        page.page.evaluate("path => window.jupyterapp.commands.execute("
+                           "'docmanager:open', {path})", path)
+    else:
+        lab.shut_down_kernels()
+        page.page.goto(lab.url(path))
     wait_for_notebook(page)
+
+
+APP_STARTED = "() => Boolean(window.jupyterapp && window.jupyterapp.shell)"
+# close every document tab as if "close without saving" were chosen
+CLOSE_ALL_UNSAVED = """async () => {
+    const shell = window.jupyterapp.shell;
+    for (const widget of [...shell.widgets('main')]) {
+        if (widget.context) { widget.context.model.dirty = false; }
+        widget.close();
+    }
+    // (JupyterLab then shows its launcher in the empty main area)
+    while ([...shell.widgets('main')].some(widget => widget.context)) {
+        await new Promise(r => setTimeout(r, 50));
+    }
+}"""
 
 
 # The notebook's session is ready and its kernel connected and idle. This is the
@@ -323,16 +356,7 @@ def type_in_the_glossary(page: Page):
     page.screenshot("-glossary")
 
 
-def on_a_fresh_page(browser, name: str, steps):
-    """Run ``steps(page)`` on a new page (browser context), closed afterwards."""
-    page = Page(browser, name)
-    try:
-        steps(page)
-    finally:
-        page.close()
-
-
-def test_softmax_lesson_runs_and_its_sliders_move_the_bars(browser, lab):
+def test_softmax_lesson_runs_and_its_sliders_move_the_bars(lab_page, lab):
     """Lesson 01 in both languages, as ``make lab`` opens it from the workspace: it
     opens unchanged, every cell runs, the interface speaks the learner's language,
     and moving a logit slider changes the probabilities."""
@@ -340,17 +364,16 @@ def test_softmax_lesson_runs_and_its_sliders_move_the_bars(browser, lab):
     saved = json.loads((lab.root / lesson).read_text(encoding="utf-8"))
     assert saved["metadata"]["language_info"] == kernel_language_info()
 
-    def steps(page):
-        open_notebook(page, lab, lesson)
-        assert opened_as_changed(page) is False, "a workspace lesson opened as unsaved"
-        check_interface_language(page, lab.lang)
-        run_all(page)
-        page.screenshot()
-        assert tracebacks(page) == [], f"cells with errors in 01_softmax ({lab.lang})"
-        move_a_logit_slider_and_check_the_probabilities(page)
-        assert page.errors == [], f"JavaScript console errors: {page.errors}"
-
-    on_a_fresh_page(browser, f"01_softmax-{lab.lang}", steps)
+    page = lab_page
+    page.name = f"01_softmax-{lab.lang}"
+    open_notebook(page, lab, lesson)
+    assert opened_as_changed(page) is False, "a workspace lesson opened as unsaved"
+    check_interface_language(page, lab.lang)
+    run_all(page)
+    page.screenshot()
+    assert tracebacks(page) == [], f"cells with errors in 01_softmax ({lab.lang})"
+    move_a_logit_slider_and_check_the_probabilities(page)
+    assert page.errors == [], f"JavaScript console errors: {page.errors}"
 
 
 # One more lesson per language keeps the run short: the MLP lesson in English,
@@ -358,18 +381,17 @@ def test_softmax_lesson_runs_and_its_sliders_move_the_bars(browser, lab):
 SECOND_LESSON = {"en": "05_mlp_forward", "zh": "00_start_here"}
 
 
-def test_a_second_lesson_runs_and_the_glossary_answers(browser, lab):
+def test_a_second_lesson_runs_and_the_glossary_answers(lab_page, lab):
     lesson = SECOND_LESSON[lab.lang]
-
-    def steps(page):
-        # the published copy, without this Python's version: the control
-        open_notebook(page, lab, f"lessons/{lab.lang}/{lesson}.ipynb")
-        assert opened_as_changed(page) is True, "the control did not open as changed"
-        run_all(page)
-        page.screenshot()
-        assert tracebacks(page) == [], f"cells with errors in {lesson} ({lab.lang})"
-        if lesson == "00_start_here":
-            type_in_the_glossary(page)
-        assert page.errors == [], f"JavaScript console errors: {page.errors}"
-
-    on_a_fresh_page(browser, f"{lesson}-{lab.lang}", steps)
+    page = lab_page
+    page.name = f"{lesson}-{lab.lang}"
+    page.errors.clear()
+    # the published copy, without this Python's version: the control
+    open_notebook(page, lab, f"lessons/{lab.lang}/{lesson}.ipynb")
+    assert opened_as_changed(page) is True, "the control did not open as changed"
+    run_all(page)
+    page.screenshot()
+    assert tracebacks(page) == [], f"cells with errors in {lesson} ({lab.lang})"
+    if lesson == "00_start_here":
+        type_in_the_glossary(page)
+    assert page.errors == [], f"JavaScript console errors: {page.errors}"
