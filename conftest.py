@@ -11,8 +11,8 @@ by ``tests/test_notebooks.py``: they differ only in comments, docstrings, the
 install cell and the cells tagged for one language), so by default each lesson's
 student notebook runs in one language: English for even lesson numbers, Chinese
 for odd ones. The browser tests add Chinese 00 and English 01 and 05 (and Chinese
-01 again), the release tests 00 and 01 in both languages, so lessons 00, 01 and 05
-run in both. ``--every-student-notebook`` runs all of them.
+01 again), the release tests 01 in both languages, so lessons 00, 01 and 05 run in
+both. ``--every-student-notebook`` runs all of them.
 
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are

@@ -5,8 +5,8 @@
   languages and its command line; authoring commands say they need a checkout.
 * Each language's class release, unpacked into a fresh folder, sets itself up with its
   own ``tools/env.py`` into a fresh environment (its own requirements only), opens
-  JupyterLab in its language on its own lessons, runs its first two lessons top to
-  bottom, finds every module any of its lessons imports, and answers its glossary
+  JupyterLab in its language on its own lessons, runs lesson 01 (torch, widgets, plots
+  and checks) top to bottom, finds every module any of its lessons imports, and answers its glossary
   command in its language. (Every lesson of both languages already runs, cell by cell,
   under nbval in the development environment; here the question is whether the
   learner's runtime alone carries them, and the imports answer it for all nine.)
@@ -252,7 +252,7 @@ import nbformat
 from nbclient import NotebookClient
 
 report = {}
-for path in sorted(Path(sys.argv[1]).glob("*.ipynb"))[:int(sys.argv[2])]:
+for path in [Path(sys.argv[1]) / name for name in sys.argv[2:]]:
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -356,13 +356,15 @@ def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_languag
                                                               for name in imports["wanted"]}
     assert imports["missing"] == [], "lessons import what the release does not install"
 
-    # the first two lessons run, top to bottom, in the release's environment
-    report = json.loads(_run([python, "-c", RUN_LESSONS, folder / "workspace" / lang, 2],
+    # lesson 01 (torch, widgets, plots, checks) runs top to bottom in the release's
+    # environment; the other lessons run under nbval and in the browser tests
+    report = json.loads(_run([python, "-c", RUN_LESSONS, folder / "workspace" / lang,
+                              "01_softmax.ipynb"],
                              cwd=folder, env=env, timeout=900).stdout)
-    assert sorted(report) == workspace[:2]
+    assert sorted(report) == ["01_softmax.ipynb"]
     said = "\n".join(text for texts in report.values() for text in texts)
     # every check's verdict is in the release's language
-    checks = [line for line in said.splitlines() if line.startswith(("✅", "❌"))]
+    checks = [line for line in said.splitlines() if line.startswith(("✅", "❌", "⏳"))]
     assert checks, "the lessons' checks said nothing"
     in_chinese = [bool(CJK.search(line)) for line in checks]
     assert all(in_chinese) if lang == "zh" else not any(in_chinese), checks[:5]
