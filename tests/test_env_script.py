@@ -73,9 +73,15 @@ def _env_module(monkeypatch, tmp_path):
     return module
 
 
-@pytest.mark.parametrize("uv_works", [True, False])
+@pytest.mark.parametrize("uv_works, lang, fallback", [
+    (True, "en", None),
+    (False, "en", "uv could not install requirements-dev.txt; pip installs it instead"),
+    (False, "zh", "uv 没能安装 requirements-dev.txt，改用 pip 安装"),
+])
 def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch, tmp_path,
-                                                                  uv_works):
+                                                                  capsys, uv_works, lang,
+                                                                  fallback):
+    monkeypatch.setenv("MLP_COURSE_LANG", lang)
     env = _env_module(monkeypatch, tmp_path)
     calls = []
 
@@ -94,7 +100,9 @@ def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch,
     assert calls[1][-1] == pins[0]                      # torch, by pip, before anything else
     assert calls[2][-1].startswith("uv")                # then uv, by pip
     assert calls[3][0].endswith("uv") and calls[3][-2:] == ["-r", "requirements-dev.txt"]
+    said = capsys.readouterr().out
     if uv_works:
-        assert len(calls) == 4
+        assert len(calls) == 4 and said == ""
     else:                                               # uv failed: pip installs the rest
         assert calls[4][1:3] == ["-m", "pip"] and calls[4][-2:] == ["-r", "requirements-dev.txt"]
+        assert fallback in said

@@ -102,6 +102,8 @@ def _install(wanted: str) -> None:
             and subprocess.run([str(uv), "pip", "install", "--python", str(PYTHON), "-r", wanted],
                                cwd=ROOT).returncode == 0:
         return
+    _say(f"uv 没能安装 {wanted}，改用 pip 安装（会慢一些）。",
+         f"uv could not install {wanted}; pip installs it instead (slower).")
     subprocess.run([*pip, "-r", wanted], check=True, cwd=ROOT)
 
 
