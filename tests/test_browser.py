@@ -198,6 +198,8 @@ def open_notebook(page: Page, lab: Lab, path: str):
     the lesson opened inside JupyterLab (no reload of the whole application)."""
     if page.page.url.startswith(lab.base) and page.page.evaluate(APP_STARTED):
         page.page.evaluate(CLOSE_ALL_UNSAVED)
+        # (JupyterLab then shows its launcher in the empty main area)
+        page.page.wait_for_function(NO_DOCUMENT_OPEN, timeout=30_000)
         lab.shut_down_kernels()
         page.page.evaluate("path => window.jupyterapp.commands.execute("
                            "'docmanager:open', {path})", path)
@@ -209,17 +211,14 @@ def open_notebook(page: Page, lab: Lab, path: str):
 
 APP_STARTED = "() => Boolean(window.jupyterapp && window.jupyterapp.shell)"
 # close every document tab as if "close without saving" were chosen
-CLOSE_ALL_UNSAVED = """async () => {
-    const shell = window.jupyterapp.shell;
-    for (const widget of [...shell.widgets('main')]) {
+CLOSE_ALL_UNSAVED = """() => {
+    for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
         if (widget.context) { widget.context.model.dirty = false; }
         widget.close();
     }
-    // (JupyterLab then shows its launcher in the empty main area)
-    while ([...shell.widgets('main')].some(widget => widget.context)) {
-        await new Promise(r => setTimeout(r, 50));
-    }
 }"""
+NO_DOCUMENT_OPEN = ("() => ![...window.jupyterapp.shell.widgets('main')]"
+                    ".some(widget => widget.context)")
 
 
 # The notebook's session is ready and its kernel connected and idle. This is the

@@ -6,8 +6,8 @@
 * Each language's class release, unpacked into a fresh folder, sets itself up with its
   own ``tools/env.py`` into a fresh environment (its own requirements only), opens
   JupyterLab in its language on its own lessons, runs lesson 01 (torch, widgets, plots
-  and checks) top to bottom, finds every module any of its lessons imports, and answers its glossary
-  command in its language. (Every lesson of both languages already runs, cell by cell,
+  and checks) top to bottom, finds every module any of its lessons imports, and answers
+  its glossary command in its language. (Every lesson of both languages already runs, cell by cell,
   under nbval in the development environment; here the question is whether the
   learner's runtime alone carries them, and the imports answer it for all nine.)
 
@@ -363,7 +363,7 @@ def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_languag
                              cwd=folder, env=env, timeout=900).stdout)
     assert sorted(report) == ["01_softmax.ipynb"]
     said = "\n".join(text for texts in report.values() for text in texts)
-    # every check's verdict is in the release's language
+    # every check's verdict (passed, failed, not implemented yet) is in the release's language
     checks = [line for line in said.splitlines() if line.startswith(("✅", "❌", "⏳"))]
     assert checks, "the lessons' checks said nothing"
     in_chinese = [bool(CJK.search(line)) for line in checks]
