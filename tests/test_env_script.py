@@ -97,12 +97,13 @@ def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch,
     assert pins and env._pins("torch") == pins
     by_pip = [call for call in calls if call[1:3] == ["-m", "pip"]]
     assert by_pip and all("--no-compile" in call for call in by_pip)
-    assert calls[1][-1] == pins[0]                      # torch, by pip, before anything else
-    assert calls[2][-1].startswith("uv")                # then uv, by pip
-    assert calls[3][0].endswith("uv") and calls[3][-2:] == ["-r", "requirements-dev.txt"]
+    assert calls[0][-1] == pins[0]                      # torch, by pip, before anything else
+    assert calls[1][-1].startswith("uv")                # then uv, by pip
+    assert calls[2][0].endswith("uv") and calls[2][-2:] == ["-r", "requirements-dev.txt"]
+    assert not any("--upgrade" in call for call in calls), "pip does not upgrade itself"
     said = capsys.readouterr().out
     if uv_works:
-        assert len(calls) == 4 and said == ""
+        assert len(calls) == 3 and said == ""
     else:                                               # uv failed: pip installs the rest
-        assert calls[4][1:3] == ["-m", "pip"] and calls[4][-2:] == ["-r", "requirements-dev.txt"]
+        assert calls[3][1:3] == ["-m", "pip"] and calls[3][-2:] == ["-r", "requirements-dev.txt"]
         assert fallback in said

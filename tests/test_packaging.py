@@ -77,6 +77,14 @@ def test_the_extras_match_the_requirements_files():
     developer = dict(extras["dev"])
     developer.pop("mlp-course")
     assert developer == dev
+    # the release tests build the wheel with the development environment's build backend
+    from packaging.requirements import Requirement
+
+    [backend] = [Requirement(r) for r in _pyproject()["build-system"]["requires"]]
+    lowest = next(s.version for s in Requirement(dev[backend.name]).specifier
+                  if s.operator == ">=")
+    assert backend.specifier.contains(lowest), \
+        "requirements-dev.txt's setuptools satisfies pyproject.toml's build-system"
     assert set(extras["course"]) == {"matplotlib", "ipywidgets", "zlib-ng", "torch"}
 
 

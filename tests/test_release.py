@@ -23,6 +23,7 @@ has just done that from the same requirements file, with the same command.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -76,8 +77,11 @@ def _run(command, cwd, env=None, timeout=600) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, ROOT],
-         cwd=out, env=_clean_env())
+    # built by the development environment's setuptools (requirements-dev.txt asks for
+    # the version pyproject.toml's build-system names), not in a fresh build environment
+    # that pip would download and install first
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+          "-w", out, ROOT], cwd=out, env=_clean_env())
     [built] = out.glob("mlp_course-*.whl")
     return built
 
@@ -198,12 +202,24 @@ def _seeded_venv(target: Path, requirements: Path) -> Path:
                     or not destination.is_relative_to(target)
                     or destination.is_relative_to(target / BIN)):
                 continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, destination)
-            except OSError:     # another file system: copy instead
-                shutil.copy2(source, destination)
+            _link(source, destination)
+            if source.suffix == ".py":
+                # the bytecode Python wrote beside the source on first import (installs
+                # compile nothing, so no record lists it): valid beside a linked source
+                compiled = Path(importlib.util.cache_from_source(source))
+                if compiled.is_file():
+                    _link(compiled, Path(importlib.util.cache_from_source(destination)))
     return target
+
+
+def _link(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination)
+    except FileExistsError:
+        pass
+    except OSError:     # another file system: copy, keeping the time bytecode checks
+        shutil.copy2(source, destination)
 
 
 def _get(url: str):

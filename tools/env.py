@@ -92,8 +92,9 @@ def _install(wanted: str) -> None:
     pip 会把每个包的每个文件都编译一遍（仅 torch 就占一半以上时间）；Python 在第一次导入时
     只编译用到的模块，且只编译一次。
     """
+    # the pip that came with the environment (Python 3.10's is 23.0) does all this: no
+    # self-upgrade, which would ask the package index every time
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
-    subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True, cwd=ROOT)
     pins = _pins("torch")
     if pins:
         subprocess.run([*pip, *pins], check=True, cwd=ROOT)
