@@ -75,16 +75,23 @@ def pytest_collect_file(file_path, parent):
     return collector
 
 
-def _cost_class(item) -> int:
+# notebooks that take several times as long as the others (lesson 07 trains networks):
+# handed out before the other notebooks, so that none of them is left to run alone at the end
+LONG_NOTEBOOKS = ("07_training.ipynb",)
+
+
+def _cost_class(item) -> tuple[int, int]:
     """0 for the tests that start a browser, 1 for other servers, 2 for notebooks
-    (a kernel each), 3 for the rest: the order the files are handed out in."""
+    (a kernel each; the long ones first), 3 for the rest: the order the files are handed
+    out in."""
     if item.get_closest_marker("browser"):
-        return 0
+        return 0, 0
     if item.get_closest_marker("slow"):
-        return 1
-    if item.nodeid.split("::")[0].endswith(".ipynb"):
-        return 2
-    return 3
+        return 1, 0
+    path = item.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        return 2, 0 if Path(path).name in LONG_NOTEBOOKS else 1
+    return 3, 0
 
 
 @pytest.hookimpl(trylast=True)
