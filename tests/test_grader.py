@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -1240,6 +1241,38 @@ def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Pat
         assert record["points"] == (4 if solved_one else 0), record
     assert main(["--verify", str(out), "--lang", "en"]) == 0
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("number", ["SIGTERM", "SIGINT"])
+def test_a_signal_sent_while_the_gradebook_is_written_waits_until_it_is_written(number):
+    """Another thread of the grader (its kernel clients', BLAS's) can receive a signal
+    sent to the process; its handler must still wait for the files to be replaced."""
+    import signal
+    import threading
+
+    from mlp_course.grader.report import _HeldSignals
+
+    number = getattr(signal, number)
+    seen = []
+    previous = signal.signal(number, lambda got, frame: seen.append(got))
+    try:
+        with _HeldSignals():
+            # a thread that does not block the signal, alive when it is sent: the kernel
+            # may hand the signal to it
+            ready, release = threading.Event(), threading.Event()
+            other = threading.Thread(target=lambda: (ready.set(), release.wait(5)))
+            other.start()
+            ready.wait(5)
+            os.kill(os.getpid(), number)
+            for _ in range(20):                 # bytecode runs: a handler would run here
+                time.sleep(0.005)
+            held = list(seen)
+            release.set()
+            other.join()
+        assert held == [], "the handler ran while the files were being replaced"
+        assert seen == [number], "the signal is delivered once the files are written"
+    finally:
+        signal.signal(number, previous)
 
 
 def test_the_gradebook_is_valid_after_every_notebook_and_cleans_up_after_a_kill(tmp_path, capsys):

@@ -26,6 +26,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -228,21 +229,47 @@ def format_summary(data: dict, lang: str) -> str:
 
 class _HeldSignals:
     """SIGINT and SIGTERM wait while the gradebook's files are replaced, so a run
-    stopped by either never leaves the CSV and the JSON from different moments."""
+    stopped by either never leaves the CSV and the JSON from different moments.
+
+    Blocking them (``pthread_sigmask``) holds them back from this thread only: another
+    thread of the grader (the kernel clients', BLAS's) may still receive one, and Python
+    then runs the handler in this thread at its next instruction. So, in the main thread,
+    the handlers are also replaced by one that only notes the signal; on the way out the
+    handlers come back and each noted signal is raised again, once.
+    """
+
+    NUMBERS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
+        self.noted: list[int] = []
+        self.handlers: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():
+            for number in self.NUMBERS:
+                handler = signal.getsignal(number)
+                if handler not in (signal.SIG_IGN, None):
+                    self.handlers[number] = handler
+                    signal.signal(number, self._note)
         self.previous = None
         if hasattr(signal, "pthread_sigmask"):
             try:
-                self.previous = signal.pthread_sigmask(
-                    signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                self.previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(self.NUMBERS))
             except (OSError, ValueError):
                 self.previous = None
         return self
 
+    def _note(self, number, frame) -> None:
+        if number not in self.noted:
+            self.noted.append(number)
+
     def __exit__(self, *exc):
         if self.previous is not None:
+            # a signal blocked in this thread arrives now, while the noting handler is in
+            # place: it is noted with the others
             signal.pthread_sigmask(signal.SIG_SETMASK, self.previous)
+        for number, handler in self.handlers.items():
+            signal.signal(number, handler)
+        for number in self.noted:
+            signal.raise_signal(number)
         return False
 
 
