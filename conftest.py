@@ -10,9 +10,11 @@ A lesson's two student notebooks run the same statements (proven, cell by cell,
 by ``tests/test_notebooks.py``: they differ only in comments, docstrings, the
 install cell and the cells tagged for one language), so by default each lesson's
 student notebook runs in one language: English for even lesson numbers, Chinese
-for odd ones. The browser tests add Chinese 00 and English 01 and 05 (and Chinese
-01 again), the release tests 01 in both languages, so lessons 00, 01 and 05 run in
-both. ``--every-student-notebook`` runs all of them.
+for odd ones. The browser tests run lessons 00 (Chinese), 01 (both languages) and 05
+(English) in JupyterLab, every cell, failing on any error; when they run (selected, with
+Chromium there), nbval leaves those three lessons' student notebooks to them. The
+release tests run 01 in both languages too. ``--every-student-notebook`` runs all of
+them under nbval.
 
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
@@ -94,8 +96,32 @@ def _cost_class(item) -> tuple[int, int]:
     return 3, 0
 
 
+def _lessons_the_browser_runs(items) -> set[str]:
+    """The student notebooks (file names) that the selected browser tests run, when
+    Chromium is there to run them."""
+    import sys
+
+    module = sys.modules.get("test_browser")
+    if module is None or module.CHROMIUM is None:
+        return set()
+    lessons = set()
+    for item in items:
+        runs = module.LESSONS_RUN.get(getattr(item, "originalname", None))
+        language = _LANGUAGE_PARAMETER.search(item.nodeid)
+        if getattr(item, "module", None) is module and runs and language:
+            lessons.add(f"{runs[language.group(1)]}.ipynb")
+    return lessons
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    if not config.option.every_student_notebook:
+        run_elsewhere = _lessons_the_browser_runs(items)
+        left = [item for item in items if not (item.nodeid.startswith("lessons/") and Path(
+            item.nodeid.split("::")[0]).name in run_elsewhere)]
+        if len(left) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in left])
+            items[:] = left
     if getattr(config.option, "numprocesses", None) and config.getvalue("dist") == "loadfile":
         # a stable sort: each file's tests keep their order
         items.sort(key=_cost_class)
