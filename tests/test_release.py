@@ -1,8 +1,10 @@
 """What reaches learners works on its own, away from this repository.
 
 * The built wheel, installed with nothing but its declared dependencies in a fresh
-  virtual environment, works from another folder: import, a loss, the glossary in both
-  languages and its command line; authoring commands say they need a checkout.
+  virtual environment (seeded with exactly the distributions its metadata names, then
+  installed by pip with no package index), works from another folder: import, a loss,
+  the glossary in both languages and its command line; authoring commands say they need
+  a checkout.
 * Each language's class release, unpacked into a fresh folder, sets itself up with its
   own ``tools/env.py`` into a fresh environment (its own requirements only), opens
   JupyterLab in its language on its own lessons, runs lesson 01 (torch, widgets, plots
@@ -86,10 +88,18 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+def _declared(wheel: Path) -> list[str]:
+    """The wheel's own requirements, extras left out (its METADATA's Requires-Dist)."""
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist()
+                                     if n.endswith(".dist-info/METADATA"))).decode()
+    required = re.findall(r"^Requires-Dist: ([^;\n]+)(.*)$", metadata, re.MULTILINE)
+    return [name.strip() for name, rest in required if "extra ==" not in rest]
+
+
 def test_the_wheel_carries_every_file_the_package_reads(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
     package = ROOT / "mlp_course"
     wanted = {path.relative_to(ROOT).as_posix() for path in package.rglob("*")
               if path.is_file() and "__pycache__" not in path.parts
@@ -97,9 +107,8 @@ def test_the_wheel_carries_every_file_the_package_reads(wheel):
     assert wanted - names == set(), "files of the package missing from the wheel"
     assert "mlp_course/course/glossary/glossary.yaml" in names
     assert not any(name.startswith(("solutions/", "lessons/", "tests/")) for name in names)
-    required = re.findall(r"^Requires-Dist: ([^\s;]+)(.*)$", metadata, re.MULTILINE)
-    base = {name for name, rest in required if "extra ==" not in rest}
-    assert {re.split(r"[<>=!~;\[ ]", name)[0].lower() for name in base} == {"numpy", "pyyaml"}
+    assert {re.split(r"[<>=!~;\[ ]", name)[0].lower() for name in _declared(wheel)} == \
+        {"numpy", "pyyaml"}
 
 
 SMOKE = r"""
@@ -126,12 +135,15 @@ print(json.dumps({"file": mlp_course.__file__, "loss": loss, "expected": expecte
 
 
 def test_the_wheel_works_in_a_fresh_environment_from_another_folder(wheel, tmp_path):
-    environment = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=False).create(environment)
+    # only the wheel and what it declares (numpy, pyyaml): no extras, no checkout. The
+    # environment is seeded with exactly what the wheel's metadata asks for, then pip
+    # installs the wheel without an index, so nothing else can come in
+    declared = tmp_path / "declared.txt"
+    declared.write_text("\n".join(_declared(wheel)) + "\n", encoding="utf-8")
+    environment = _seeded_venv(tmp_path / "venv", declared)
     python = environment / BIN / ("python.exe" if os.name == "nt" else "python")
-    # only the wheel and what it declares (numpy, pyyaml): no extras, no checkout
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel],
-         cwd=tmp_path, env=_clean_env())
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-index",
+          wheel], cwd=tmp_path, env=_clean_env())
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     found = json.loads(_run([python, "-c", SMOKE], cwd=elsewhere).stdout)
