@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,6 @@ def _cost_class(item) -> tuple[int, int]:
 def _lessons_the_browser_runs(items) -> set[str]:
     """The student notebooks (file names) that the selected browser tests run, when
     Chromium is there to run them."""
-    import sys
-
     module = sys.modules.get("test_browser")
     if module is None or module.CHROMIUM is None:
         return set()
@@ -117,10 +116,13 @@ def _lessons_the_browser_runs(items) -> set[str]:
 def pytest_collection_modifyitems(config, items):
     if not config.option.every_student_notebook:
         run_elsewhere = _lessons_the_browser_runs(items)
-        left = [item for item in items if not (item.nodeid.startswith("lessons/") and Path(
-            item.nodeid.split("::")[0]).name in run_elsewhere)]
-        if len(left) < len(items):
-            config.hook.pytest_deselected(items=[item for item in items if item not in left])
+        left, dropped = [], []
+        for item in items:
+            path = item.nodeid.split("::")[0]
+            run_by_the_browser = path.startswith("lessons/") and Path(path).name in run_elsewhere
+            (dropped if run_by_the_browser else left).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
             items[:] = left
     if getattr(config.option, "numprocesses", None) and config.getvalue("dist") == "loadfile":
         # a stable sort: each file's tests keep their order
