@@ -16,6 +16,9 @@ Chromium there), nbval leaves those three lessons' student notebooks to them. Th
 release tests run 01 in both languages too. ``--every-student-notebook`` runs all of
 them under nbval.
 
+nbval's kernels are forked from a process that has imported the heavy libraries already
+(``tests/warm_kernels.py``; ``--fresh-kernels`` turns that off).
+
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
 set up once — but the browser and release tests are split by language (each half
@@ -43,6 +46,8 @@ def pytest_configure(config):
     # kernels run in the environment that runs the tests, whatever kernels are installed
     if hasattr(option, "nbval_current_env") and not getattr(option, "nbval_kernel_name", None):
         option.nbval_current_env = True
+        if not option.fresh_kernels and hasattr(os, "fork") and sys.platform == "linux":
+            _start_kernels_warm(config)
     # plots render off-screen, deterministically
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
@@ -51,6 +56,38 @@ def pytest_addoption(parser):
     parser.addoption("--every-student-notebook", action="store_true",
                      help="run both languages' student notebooks of every lesson, not one "
                           "language per lesson")
+    parser.addoption("--fresh-kernels", action="store_true",
+                     help="start every notebook's kernel as a new Python process, not forked "
+                          "from one that has imported numpy, torch and matplotlib already")
+
+
+def _start_kernels_warm(config) -> None:
+    """nbval's kernel in this environment, started from a warm zygote (``tests/warm_kernels.py``).
+
+    The zygote starts with the first notebook this process runs, and stops with the run.
+    """
+    import importlib.util
+
+    import ipykernel.kernelspec
+    import nbval.kernel
+
+    spec = importlib.util.spec_from_file_location("warm_kernels", ROOT / "tests" / "warm_kernels.py")
+    warm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(warm)
+    zygote = None
+
+    class WarmKernelspecManager(nbval.kernel.NbvalKernelspecManager):
+        def get_kernel_spec(self, kernel_name):
+            nonlocal zygote
+            if kernel_name != nbval.kernel.CURRENT_ENV_KERNEL_NAME:
+                return super().get_kernel_spec(kernel_name)
+            if zygote is None:
+                zygote = warm.Zygote()
+                config.add_cleanup(zygote.close)
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                          **zygote.kernel_dict())
+
+    nbval.kernel.NbvalKernelspecManager = WarmKernelspecManager
 
 
 def student_language_run(lesson_file: str) -> str:
