@@ -72,22 +72,29 @@ def _start_kernels_warm(config) -> None:
     import nbval.kernel
 
     spec = importlib.util.spec_from_file_location("warm_kernels", ROOT / "tests" / "warm_kernels.py")
-    warm = importlib.util.module_from_spec(spec)
+    warm = sys.modules["warm_kernels"] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(warm)
-    zygote = None
+    config.add_cleanup(warm.close_shared)
 
     class WarmKernelspecManager(nbval.kernel.NbvalKernelspecManager):
         def get_kernel_spec(self, kernel_name):
-            nonlocal zygote
             if kernel_name != nbval.kernel.CURRENT_ENV_KERNEL_NAME:
                 return super().get_kernel_spec(kernel_name)
-            if zygote is None:
-                zygote = warm.Zygote()
-                config.add_cleanup(zygote.close)
             return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
-                                          **zygote.kernel_dict())
+                                          **warm.shared().kernel_dict())
 
     nbval.kernel.NbvalKernelspecManager = WarmKernelspecManager
+
+
+@pytest.fixture(scope="session")
+def warm_kernels_path(request, tmp_path_factory):
+    """A folder for ``JUPYTER_PATH`` whose ``python3`` kernel starts warm, for the JupyterLab
+    a test starts from this environment; None when kernels start fresh."""
+    warm = sys.modules.get("warm_kernels")
+    if request.config.option.fresh_kernels or getattr(warm, "shared", None) is None \
+            or not hasattr(os, "fork") or sys.platform != "linux":
+        return None
+    return warm.shared().data_folder(tmp_path_factory.mktemp("warm-kernels"))
 
 
 def student_language_run(lesson_file: str) -> str:

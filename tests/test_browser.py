@@ -66,7 +66,7 @@ def _free_port() -> int:
 
 
 class Lab:
-    def __init__(self, root: Path, lang: str, tmp: Path):
+    def __init__(self, root: Path, lang: str, tmp: Path, kernels: Path | None = None):
         self.root = root
         self.lang = lang
         self.token = secrets.token_hex(16)
@@ -77,6 +77,9 @@ class Lab:
         env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "workspaces")
         env["JUPYTER_RUNTIME_DIR"] = str(tmp / "runtime")
         env.pop("MPLBACKEND", None)
+        if kernels is not None:     # its python3 kernel starts warm (tests/warm_kernels.py)
+            env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels),
+                                                                env.get("JUPYTER_PATH")]))
         self.log = open(tmp / f"jupyterlab-{lang}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -154,8 +157,9 @@ def course_copy(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
-def lab(request, course_copy, tmp_path_factory, browser):
-    server = Lab(course_copy, request.param, tmp_path_factory.mktemp(f"lab-{request.param}"))
+def lab(request, course_copy, tmp_path_factory, browser, warm_kernels_path):
+    server = Lab(course_copy, request.param, tmp_path_factory.mktemp(f"lab-{request.param}"),
+                 warm_kernels_path)
     yield server
     server.stop()
 

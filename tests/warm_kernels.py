@@ -16,7 +16,8 @@ Jupyter manages a kernel as the process it started, so the kernel spec starts a 
 it: it forwards the signals Jupyter sends (interrupt, terminate), and exits with the
 kernel's exit status. If the launcher is killed, the zygote kills its kernel.
 
-Only the tests use this (``conftest.py``, for nbval); ``--fresh-kernels`` turns it off.
+Only the tests use this: nbval's kernels (``conftest.py``) and the browser tests'
+JupyterLab (``test_browser.py``); ``--fresh-kernels`` turns it off.
 """
 
 from __future__ import annotations
@@ -277,10 +278,25 @@ class Zygote:
                                f"(exit status {self.process.poll()})")
 
     def kernel_dict(self) -> dict:
-        return {"argv": [sys.executable, "-I", "-S", __file__, "launch", self.path,
-                         "-f", "{connection_file}"],
-                "display_name": "Python 3 (ipykernel, warm start)", "language": "python",
-                "interrupt_mode": "signal", "metadata": {"debugger": False}}
+        """ipykernel's own kernel spec for this Python, started through the launcher."""
+        from ipykernel.kernelspec import get_kernel_dict
+
+        spec = get_kernel_dict()
+        spec["argv"] = [sys.executable, "-I", "-S", __file__, "launch", self.path,
+                        "-f", "{connection_file}"]
+        return spec
+
+    def data_folder(self, folder: Path) -> Path:
+        """A Jupyter data folder (for ``JUPYTER_PATH``) whose kernel ``python3`` is this
+        zygote's: a JupyterLab started with it runs its notebooks in warm kernels."""
+        import shutil
+
+        from ipykernel.kernelspec import RESOURCES
+
+        target = folder / "kernels" / "python3"
+        shutil.copytree(RESOURCES, target, dirs_exist_ok=True)
+        (target / "kernel.json").write_text(json.dumps(self.kernel_dict(), indent=1))
+        return folder
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -296,6 +312,24 @@ class Zygote:
         except FileNotFoundError:
             pass
         os.rmdir(self.folder)
+
+
+_shared: Zygote | None = None
+
+
+def shared() -> Zygote:
+    """This process's zygote, started on first use; :func:`close_shared` stops it."""
+    global _shared
+    if _shared is None:
+        _shared = Zygote()
+    return _shared
+
+
+def close_shared() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.close()
+        _shared = None
 
 
 if __name__ == "__main__":
