@@ -42,8 +42,13 @@ LESSON = get_lesson("00")
 ASSIGNMENT = "ps00"
 
 
-def _environment() -> dict:
+def _environment(kernels: Path | None = None) -> dict:
+    """The environment nbgrader runs in; ``kernels``: a ``JUPYTER_PATH`` folder whose
+    ``python3`` kernel starts warm (the ``warm_kernels_path`` fixture), or None."""
     env = dict(os.environ)
+    if kernels is not None:
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels),
+                                                            env.get("JUPYTER_PATH")]))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["MLP_COURSE_LANG"] = "en"
@@ -51,9 +56,10 @@ def _environment() -> dict:
     return env
 
 
-def _nbgrader(course: Path, *arguments: str) -> subprocess.CompletedProcess:
+def _nbgrader(course: Path, *arguments: str, kernels: Path | None = None):
     done = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=course,
-                          env=_environment(), capture_output=True, text=True, timeout=600)
+                          env=_environment(kernels), capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -64,7 +70,7 @@ def _without_markers(source: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def course() -> Path:
+def course(warm_kernels_path) -> Path:
     """A course folder in nbgrader's layout, the assignment generated, two students
     submitted (solved and untouched) and autograded."""
     if not LESSON.source.exists():
@@ -72,10 +78,10 @@ def course() -> Path:
     # a folder of its own (not pytest's rotating temporary folders, which a parallel
     # session may remove while nbgrader still writes its database)
     with tempfile.TemporaryDirectory(prefix="nbgrader-course-") as folder:
-        yield _make_course(Path(folder))
+        yield _make_course(Path(folder), warm_kernels_path)
 
 
-def _make_course(course: Path) -> Path:
+def _make_course(course: Path, kernels: Path | None) -> Path:
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
@@ -102,10 +108,10 @@ def _make_course(course: Path) -> Path:
     validating = subprocess.Popen(
         [sys.executable, "-m", "nbgrader", "validate",
          str(course / "submitted" / "untouched" / ASSIGNMENT / name)],
-        cwd=course, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=course, env=_environment(kernels), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
     try:
-        _nbgrader(course, "autograde", ASSIGNMENT, "--force")
+        _nbgrader(course, "autograde", ASSIGNMENT, "--force", kernels=kernels)
     finally:
         stdout, stderr = validating.communicate(timeout=600)
     (course / "validated.json").write_text(json.dumps({"stdout": stdout, "stderr": stderr}),

@@ -16,8 +16,9 @@ Jupyter manages a kernel as the process it started, so the kernel spec starts a 
 it: it forwards the signals Jupyter sends (interrupt, terminate), and exits with the
 kernel's exit status. If the launcher is killed, the zygote kills its kernel.
 
-Only the tests use this: nbval's kernels (``conftest.py``) and the browser tests'
-JupyterLab (``test_browser.py``); ``--fresh-kernels`` turns it off.
+Only the tests use this: nbval's kernels (``conftest.py``), the browser tests' JupyterLab
+and nbgrader's runs (the ``warm_kernels_path`` fixture); ``--fresh-kernels`` turns it off.
+The release, hub and grader tests keep their own kernels: they test exactly those.
 """
 
 from __future__ import annotations
