@@ -319,8 +319,11 @@ _shared: Zygote | None = None
 
 
 def shared() -> Zygote:
-    """This process's zygote, started on first use; :func:`close_shared` stops it."""
+    """This process's zygote, started on first use (and again if it died);
+    :func:`close_shared` stops it."""
     global _shared
+    if _shared is not None and _shared.process.poll() is not None:
+        close_shared()
     if _shared is None:
         _shared = Zygote()
     return _shared
