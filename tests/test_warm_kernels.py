@@ -123,3 +123,32 @@ def test_a_killed_launcher_takes_its_kernel_with_it(zygote, tmp_path):
     finally:
         client.stop_channels()
         manager.cleanup_resources()
+
+
+def test_the_zygote_and_its_kernels_end_when_the_test_worker_does(tmp_path):
+    """The worker holds the zygote's standard input; a worker that dies closes it."""
+    import warm_kernels
+
+    zygote = warm_kernels.Zygote()     # its own: this one is ended on purpose
+    manager, client = start(zygote, tmp_path)
+    try:
+        kernels = children(zygote.process.pid)
+        zygote.process.stdin.close()
+        assert zygote.process.wait(20) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(kernels[0]):
+            time.sleep(0.1)
+        assert not _alive(kernels[0])
+    finally:
+        client.stop_channels()
+        zygote.close()      # first: its kernels end with it, and then their launchers
+        manager.provisioner.process.wait(10)
+        manager.cleanup_resources()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -95,6 +95,9 @@ def serve(path: str) -> None:
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "listen")
     selector.register(wake_read, selectors.EVENT_READ, "signal")
+    # the test worker holds the other end of standard input: when it ends, however it
+    # ends, the zygote and its kernels end too
+    selector.register(0, selectors.EVENT_READ, "worker")
     sys.stdout.buffer.write(READY)
     sys.stdout.flush()
 
@@ -123,6 +126,9 @@ def serve(path: str) -> None:
                 kernels[pid] = connection
                 _send(connection, {"pid": pid})
                 selector.register(connection, selectors.EVENT_READ, pid)
+            elif key.data == "worker":
+                if not os.read(0, 4096):
+                    _stop(kernels)
             elif key.data == "signal":
                 os.read(wake_read, 4096)
                 _reap(kernels, selector)
@@ -271,7 +277,7 @@ class Zygote:
         self.path = os.path.join(self.folder, "zygote")
         self.process = subprocess.Popen(
             [sys.executable, __file__, "serve", self.path],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.process.stdout.readline()
         if line != READY:
             self.close()
@@ -300,6 +306,7 @@ class Zygote:
         return folder
 
     def close(self) -> None:
+        self.process.stdin.close()
         if self.process.poll() is None:
             self.process.terminate()
             try:
