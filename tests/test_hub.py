@@ -682,6 +682,31 @@ def _run_in_new_cell(page, code: str, marker: str, timeout_s=60) -> str:
     return line[len(marker):].strip()
 
 
+def _go_home_in_the_file_browser(page, listing: str, folder: str) -> None:
+    """Show the home folder in the file browser, where `folder` must be listed.
+
+    JupyterLab's file browser refreshes its folder every 10 s with `cd(".")`, which takes
+    the folder being opened or else the current one: `pendingPath || path`. The home
+    folder's path is "", which counts as none, so a refresh that fires while the home
+    listing is on its way reloads the old folder over it. The command is therefore given
+    again, at most three times, when the listing has not changed within 10 s; the
+    refresh would have to hit the same ~0.1 s window three times in a row.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for attempt in range(3):
+        page.page.evaluate("() => window.jupyterapp.commands.execute("
+                           "'filebrowser:go-to-path', {path: '/'})")
+        try:
+            page.page.wait_for_function(
+                """([selector, folder]) => [...document.querySelectorAll(selector)]
+                    .some(item => item.innerText.trim() === folder)""",
+                arg=[listing, folder], timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+
+
 def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Student) -> dict:
     """What one student does, in their own browser: the link, the lesson, the slider, the checks."""
     from playwright.sync_api import sync_playwright
@@ -728,12 +753,7 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             lesson_files = sorted(page.page.locator(listing).all_inner_texts())
             # the file browser's own command, as its home button runs it (a click on the
             # button can land while the listing re-renders, and then does nothing)
-            page.page.evaluate("() => window.jupyterapp.commands.execute("
-                               "'filebrowser:go-to-path', {path: '/'})")
-            page.page.wait_for_function(
-                """([selector, folder]) => [...document.querySelectorAll(selector)]
-                    .some(item => item.innerText.trim() === folder)""",
-                arg=[listing, student.folder], timeout=30_000)
+            _go_home_in_the_file_browser(page, listing, student.folder)
             home_files = sorted(page.page.locator(listing).all_inner_texts())
             page.screenshot("-home")
             contents = _walk_contents(page, server)
