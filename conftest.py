@@ -22,8 +22,9 @@ nbval's kernels are forked from a process that has imported the heavy libraries 
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
 set up once — but the browser and release tests are split by language (each half
-starts its own JupyterLab), and the files that start servers, browsers and
-kernels are handed out first, so no long file is left to run alone at the end.
+starts its own JupyterLab), and the long files (browsers, lesson 07's notebooks, servers
+and subprocesses, then the other notebooks) are handed out first, so no long file is
+left to run alone at the end.
 """
 
 from __future__ import annotations
@@ -122,23 +123,24 @@ def pytest_collect_file(file_path, parent):
     return collector
 
 
-# notebooks that take several times as long as the others (lesson 07 trains networks):
-# handed out before the other notebooks, so that none of them is left to run alone at the end
+# notebooks that take several times as long as the others (lesson 07 trains networks)
 LONG_NOTEBOOKS = ("07_training.ipynb",)
 
 
-def _cost_class(item) -> tuple[int, int]:
-    """0 for the tests that start a browser, 1 for other servers, 2 for notebooks
-    (a kernel each; the long ones first), 3 for the rest: the order the files are handed
-    out in."""
+def _cost_class(item) -> int:
+    """The order the files are handed out in, longest first, so that no long file is left
+    to run alone at the end: 0 for the tests that start a browser, 1 for the long
+    notebooks, 2 for other servers and subprocesses, 3 for the other notebooks (a kernel
+    each), 4 for the rest. A file goes out where its first test is: a file with any slow
+    test goes out with the slow ones, so the long notebooks go before them."""
     if item.get_closest_marker("browser"):
-        return 0, 0
-    if item.get_closest_marker("slow"):
-        return 1, 0
+        return 0
     path = item.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
-        return 2, 0 if Path(path).name in LONG_NOTEBOOKS else 1
-    return 3, 0
+        return 1 if Path(path).name in LONG_NOTEBOOKS else 3
+    if item.get_closest_marker("slow"):
+        return 2
+    return 4
 
 
 def _lessons_the_browser_runs(items) -> set[str]:
@@ -168,8 +170,10 @@ def pytest_collection_modifyitems(config, items):
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = left
-    if getattr(config.option, "numprocesses", None) and config.getvalue("dist") == "loadfile":
-        # a stable sort: each file's tests keep their order
+    if getattr(config, "workerinput", None) is not None:
+        # Only the test workers collect (the process that starts them does not, and in a
+        # worker the options say nothing of --dist or -n): the order they collect in is
+        # the order files are handed out. A stable sort: each file's tests keep their order.
         items.sort(key=_cost_class)
 
 

@@ -19,8 +19,9 @@ they depend on (read from this test run's own metadata, extras and markers inclu
 Its ``tools/env.py setup`` then resolves the release's own requirements file against that
 environment and installs the release's own package; a package the release forgot to ask
 for is simply not there, which the import check finds. What the seed skips is downloading
-and unpacking torch and JupyterLab again: the suite's own set-up (``tools/env.py test``)
-has just done that from the same requirements file, with the same command.
+and unpacking torch and JupyterLab again, and installing uv (the installer the set-up
+fetches with pip first): the suite's own set-up (``tools/env.py test``) has just done that
+from the same requirements file, with the same commands.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def _requirement_closure(requirements: Path) -> set[str]:
     return set(extras_of)
 
 
-def _seeded_venv(target: Path, requirements: Path) -> Path:
+def _seeded_venv(target: Path, requirements: Path, uv: bool = False) -> Path:
     """A fresh environment holding, as hard links, the installed files of exactly the
     distributions ``requirements`` needs (no console scripts), with their compiled
     bytecode, which stays valid beside sources that keep their size and time."""
@@ -204,15 +205,18 @@ def _seeded_venv(target: Path, requirements: Path) -> Path:
     venv.EnvBuilder(with_pip=False).create(target)
     [site] = target.glob("lib/python*/site-packages") if os.name != "nt" else \
         [target / "Lib" / "site-packages"]
-    # pip too, as ensurepip would put it there, for the release's own set-up to use
-    for name in _requirement_closure(requirements) | {"pip"}:
+    # pip too, as ensurepip would put it there, for the release's own set-up to use; with
+    # ``uv``, uv and its program, which that set-up has pip install first of all (the
+    # suite's own set-up, on every run, has just done so with the same command)
+    for name in _requirement_closure(requirements) | {"pip"} | ({"uv"} if uv else set()):
         installed = metadata.distribution(name)
         for file in installed.files or ():
             source = Path(installed.locate_file(file))
             destination = Path(os.path.normpath(site / file))
+            program = name == "uv" and destination.parent == target / BIN
             if (not source.is_file() or destination.exists()
                     or not destination.is_relative_to(target)
-                    or destination.is_relative_to(target / BIN)):
+                    or (destination.is_relative_to(target / BIN) and not program)):
                 continue
             _link(source, destination)
             if source.suffix == ".py":
@@ -351,7 +355,7 @@ def test_an_unpacked_release_installs_from_its_own_files_and_runs_in_its_languag
     assert "py tools\\env.py lab" in howto
     assert bool(CJK.search(howto.split("```")[0])) == (lang == "zh")
 
-    environment = _seeded_venv(tmp_path / "venv", folder / "requirements.txt")
+    environment = _seeded_venv(tmp_path / "venv", folder / "requirements.txt", uv=True)
     env = _clean_env(MLP_COURSE_VENV=str(environment))
     _run([sys.executable, "tools/env.py", "setup"], cwd=folder, env=env)
     python = environment / BIN / "python"
