@@ -78,16 +78,21 @@ def _env_module(monkeypatch, tmp_path):
     (False, "en", "uv could not install requirements-dev.txt; pip installs it instead"),
     (False, "zh", "uv 没能安装 requirements-dev.txt，改用 pip 安装"),
 ])
-def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch, tmp_path,
-                                                                  capsys, uv_works, lang,
-                                                                  fallback):
+def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, tmp_path, capsys,
+                                                                 uv_works, lang, fallback):
     monkeypatch.setenv("MLP_COURSE_LANG", lang)
     env = _env_module(monkeypatch, tmp_path)
-    calls = []
+    calls, fetched = [], []
 
     def run(command, **kwargs):
-        calls.append([str(part) for part in command])
-        failed = str(command[0]).endswith("uv") and not uv_works
+        command = [str(part) for part in command]
+        calls.append(command)
+        if command[1:4] == ["-m", "pip", "download"]:   # pip leaves the wheel it found
+            folder = Path(command[command.index("--dest") + 1])
+            wheel = folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"
+            wheel.write_bytes(b"")
+            fetched.append(wheel)
+        failed = command[0].endswith("uv") and not uv_works
         return subprocess.CompletedProcess(command, 1 if failed else 0)
 
     monkeypatch.setattr(env.subprocess, "run", run)
@@ -95,15 +100,22 @@ def test_torch_comes_from_pip_then_uv_installs_the_rest_or_pip_does(monkeypatch,
     pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
             if line.startswith("torch==")]
     assert pins and env._pins("torch") == pins
-    by_pip = [call for call in calls if call[1:3] == ["-m", "pip"]]
-    assert by_pip and all("--no-compile" in call for call in by_pip)
-    assert calls[0][-1] == pins[0]                      # torch, by pip, before anything else
-    assert calls[1][-1].startswith("uv")                # then uv, by pip
-    assert calls[2][0].endswith("uv") and calls[2][-2:] == ["-r", "requirements-dev.txt"]
+    installs = [call for call in calls if call[1:4] == ["-m", "pip", "install"]]
+    assert installs and all("--no-compile" in call for call in installs)
+    assert calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-1].startswith("uv")
+    assert calls[1][1:4] == ["-m", "pip", "download"] and "--no-deps" in calls[1]
+    assert calls[1][-1] == pins[0]                      # the pinned torch, found by pip
+    # uv installs everything, torch from the very file pip fetched
+    assert calls[2][0].endswith("uv") and calls[2][-3:] == ["-r", "requirements-dev.txt",
+                                                            str(fetched[0])]
+    assert not fetched[0].exists(), "the fetched file is not left behind"
     assert not any("--upgrade" in call for call in calls), "pip does not upgrade itself"
     said = capsys.readouterr().out
     if uv_works:
         assert len(calls) == 3 and said == ""
-    else:                                               # uv failed: pip installs the rest
-        assert calls[3][1:3] == ["-m", "pip"] and calls[3][-2:] == ["-r", "requirements-dev.txt"]
+    else:                                               # uv failed: pip installs it all
+        assert calls[3][1:4] == ["-m", "pip", "install"] and calls[3][-1] == pins[0]
+        assert calls[4][1:4] == ["-m", "pip", "install"] and \
+            calls[4][-2:] == ["-r", "requirements-dev.txt"]
+        assert len(calls) == 5
         assert fallback in said

@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -80,32 +81,43 @@ def _pins(name: str) -> list[str]:
 def _install(wanted: str) -> None:
     """Install ``wanted`` into the environment, without compiling anything to bytecode.
 
-    pip installs the exactly pinned torch first (pip is what finds the CPU build where a
-    machine provides one); then uv, a resolver and installer several times faster than
-    pip, installs the rest, torch already satisfied. Where uv cannot be had or fails,
-    pip installs the rest. No bytecode at install time: pip would compile every file of
-    every package (torch's alone is over half of pip's install); Python compiles what is
-    imported, once, on first use.
+    pip installs uv, a resolver and installer several times faster than pip, and fetches
+    the exactly pinned torch (pip is what finds the CPU build where a machine provides
+    one); then uv installs everything, torch from the file pip fetched. Where uv cannot
+    be had or fails, pip installs torch, then the rest. No bytecode at install time: pip
+    would compile every file of every package (torch's alone is over half of pip's
+    install); Python compiles what is imported, once, on first use.
 
-    先用 pip 装精确固定版本的 torch（机器上提供 CPU 版时只有 pip 找得到），再用比 pip
-    快几倍的 uv 安装其余依赖；拿不到 uv 或 uv 失败时，仍由 pip 安装。安装时不预编译字节码：
-    pip 会把每个包的每个文件都编译一遍（仅 torch 就占一半以上时间）；Python 在第一次导入时
-    只编译用到的模块，且只编译一次。
+    先由 pip 装上比它快几倍的 uv，并取得精确固定版本的 torch 安装文件（机器上提供 CPU 版时
+    只有 pip 找得到）；再由 uv 安装全部依赖，torch 用 pip 取得的那个文件。拿不到 uv 或 uv
+    失败时，仍由 pip 先装 torch、再装其余的包。安装时不预编译字节码：pip 会把每个包的每个
+    文件都编译一遍（仅 torch 就占一半以上时间）；Python 在第一次导入时只编译用到的模块，
+    且只编译一次。
     """
     # the pip that came with the environment (Python 3.10's is 23.0) does all this: no
     # self-upgrade, which would ask the package index every time
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
+    pip = [str(PYTHON), "-m", "pip"]
+    install = [*pip, "install", "--disable-pip-version-check", "--no-compile"]
     pins = _pins("torch")
-    if pins:
-        subprocess.run([*pip, *pins], check=True, cwd=ROOT)
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    if (uv.exists() or subprocess.run([*pip, "--quiet", "uv>=0.5,<1"], cwd=ROOT).returncode == 0) \
-            and subprocess.run([str(uv), "pip", "install", "--python", str(PYTHON), "-r", wanted],
-                               cwd=ROOT).returncode == 0:
-        return
+    with tempfile.TemporaryDirectory(prefix="mlp-course-wheels-") as folder:
+        ready = uv.exists() or subprocess.run([*install, "--quiet", "uv>=0.5,<1"],
+                                              cwd=ROOT).returncode == 0
+        files: list[str] = []
+        if ready and pins:
+            ready = subprocess.run([*pip, "download", "--disable-pip-version-check", "--quiet",
+                                    "--no-deps", "--dest", folder, *pins],
+                                   cwd=ROOT).returncode == 0
+            files = sorted(str(path) for path in Path(folder).glob("*.whl"))
+            ready = ready and len(files) == len(pins)
+        if ready and subprocess.run([str(uv), "pip", "install", "--python", str(PYTHON),
+                                     "-r", wanted, *files], cwd=ROOT).returncode == 0:
+            return
     _say(f"uv 没能安装 {wanted}，改用 pip 安装（会慢一些）。",
          f"uv could not install {wanted}; pip installs it instead (slower).")
-    subprocess.run([*pip, "-r", wanted], check=True, cwd=ROOT)
+    if pins:
+        subprocess.run([*install, *pins], check=True, cwd=ROOT)
+    subprocess.run([*install, "-r", wanted], check=True, cwd=ROOT)
 
 
 def setup(dev: bool = False) -> None:
