@@ -86,6 +86,8 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
 
     def run(command, **kwargs):
         command = [str(part) for part in command]
+        if command[1] == "-c":                          # which torch the environment has
+            return subprocess.CompletedProcess(command, 1, stdout="", stderr="not found")
         calls.append(command)
         if command[1:4] == ["-m", "pip", "download"]:   # pip leaves the wheel it found
             folder = Path(command[command.index("--dest") + 1])
@@ -119,3 +121,36 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
             calls[4][-2:] == ["-r", "requirements-dev.txt"]
         assert len(calls) == 5
         assert fallback in said
+
+
+@pytest.mark.parametrize("installed, fetched", [("2.13.0+cpu", False), ("2.13.0", False),
+                                                ("2.12.1+cpu", True)])
+def test_a_torch_already_there_is_not_fetched_again(monkeypatch, tmp_path, installed, fetched):
+    """Set-up again after a requirements change: the pinned torch the environment already
+    has (a local label aside) is neither fetched nor unpacked again; another version is."""
+    env = _env_module(monkeypatch, tmp_path)
+    pin = env._pins("torch")[0]
+    assert pin.replace(" ", "") == "torch==2.13.0", "update the versions above with the pin"
+    calls = []
+
+    def run(command, **kwargs):
+        command = [str(part) for part in command]
+        if command[1] == "-c":
+            assert command[-1] == "torch"
+            return subprocess.CompletedProcess(command, 0, stdout=installed + "\n", stderr="")
+        calls.append(command)
+        if command[1:4] == ["-m", "pip", "download"]:
+            folder = Path(command[command.index("--dest") + 1])
+            (folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(env.subprocess, "run", run)
+    env._install("requirements.txt")
+    downloads = [call for call in calls if call[1:4] == ["-m", "pip", "download"]]
+    assert bool(downloads) == fetched
+    uv = [call for call in calls if call[0].endswith("uv")]
+    assert len(uv) == 1
+    if fetched:     # uv installs the file pip fetched
+        assert uv[0][-3:-1] == ["-r", "requirements.txt"] and uv[0][-1].endswith(".whl")
+    else:           # the requirements alone, which the torch there satisfies
+        assert uv[0][-2:] == ["-r", "requirements.txt"]
