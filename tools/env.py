@@ -94,16 +94,16 @@ def _install(wanted: str) -> None:
     pip installs uv, a resolver and installer several times faster than pip, and fetches
     the exactly pinned torch unless the environment has it already (pip is what finds the
     CPU build where a machine provides one); then uv installs everything, torch from the
-    file pip fetched. Where uv cannot
-    be had or fails, pip installs torch, then the rest. No bytecode at install time: pip
-    would compile every file of every package (torch's alone is over half of pip's
-    install); Python compiles what is imported, once, on first use.
+    file pip fetched. Where uv cannot be had or fails, pip installs torch, then the rest.
+    No bytecode at install time: pip would compile every file of every package (torch's
+    alone is over half of pip's install); Python compiles what is imported, once, on
+    first use.
 
-    先由 pip 装上比它快几倍的 uv，并在环境里还没有时取得精确固定版本的 torch 安装文件（机器上
-    提供 CPU 版时只有 pip 找得到）；再由 uv 安装全部依赖，torch 用 pip 取得的那个文件。拿不到 uv 或 uv
-    失败时，仍由 pip 先装 torch、再装其余的包。安装时不预编译字节码：pip 会把每个包的每个
-    文件都编译一遍（仅 torch 就占一半以上时间）；Python 在第一次导入时只编译用到的模块，
-    且只编译一次。
+    先由 pip 装上比它快几倍的 uv，并在环境里还没有时取得精确固定版本的 torch 安装文件
+    （机器上提供 CPU 版时只有 pip 找得到）；再由 uv 安装全部依赖，torch 用 pip 取得的
+    那个文件。拿不到 uv 或 uv 失败时，仍由 pip 先装 torch、再装其余的包。安装时不预编译
+    字节码：pip 会把每个包的每个文件都编译一遍（仅 torch 就占一半以上时间）；Python 在
+    第一次导入时只编译用到的模块，且只编译一次。
     """
     # the pip that came with the environment (Python 3.10's is 23.0) does all this: no
     # self-upgrade, which would ask the package index every time
@@ -115,9 +115,9 @@ def _install(wanted: str) -> None:
         ready = uv.exists() or subprocess.run([*install, "--quiet", "uv>=0.5,<1"],
                                               cwd=ROOT).returncode == 0
         # an environment set up before already has it: nothing to fetch, nothing to unpack
-        missing = [pin for pin in pins if not _has(pin)]
+        missing = [pin for pin in pins if not _has(pin)] if ready else []
         files: list[str] = []
-        if ready and missing:
+        if missing:
             ready = subprocess.run([*pip, "download", "--disable-pip-version-check", "--quiet",
                                     "--no-deps", "--dest", folder, *missing],
                                    cwd=ROOT).returncode == 0
