@@ -17,7 +17,9 @@ release tests run 01 in both languages too. ``--every-student-notebook`` runs al
 them under nbval.
 
 nbval's kernels are forked from a process that has imported the heavy libraries already
-(``tests/warm_kernels.py``; ``--fresh-kernels`` turns that off).
+(``tests/warm_kernels.py``; ``--fresh-kernels`` turns that off). Every process of the run
+uses one BLAS and one PyTorch thread unless the environment says otherwise
+(:func:`one_thread_each`).
 
 With ``-n N --dist loadfile`` (the project's default) every file still runs
 on one worker — a notebook's cells share one kernel, a module's fixtures are
@@ -51,6 +53,23 @@ def pytest_configure(config):
             _start_kernels_warm(config)
     # plots render off-screen, deterministically
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    one_thread_each()
+
+
+def one_thread_each() -> None:
+    """One thread each for numpy's BLAS and PyTorch in every process of the run, unless set.
+
+    Two test workers, their kernels, servers and browsers already keep every core busy:
+    a second BLAS or OpenMP thread in each of them only spins between calls, taking CPU
+    from the rest of the run. Set here, before the workers start, so that the workers
+    and every process they start (kernels, graders, servers) inherit it; a value the
+    developer has set (not empty) is kept.
+    """
+    from mlp_course.grader.kernel import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        if not os.environ.get(name):
+            os.environ[name] = "1"
 
 
 def pytest_addoption(parser):

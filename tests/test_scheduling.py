@@ -79,3 +79,33 @@ def test_a_run_without_workers_keeps_the_collection_order(root_conftest):
     items = _items()
     root_conftest.pytest_collection_modifyitems(_config(worker=False), items)
     assert [item.nodeid for item in items] == [item.nodeid for item in _items()]
+
+
+def test_one_thread_each_sets_what_is_unset_and_keeps_what_the_developer_set(root_conftest,
+                                                                              monkeypatch):
+    from mlp_course.grader.kernel import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    monkeypatch.setenv("MKL_NUM_THREADS", "")
+    root_conftest.one_thread_each()
+    import os
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert all(os.environ[name] == "1" for name in THREAD_VARIABLES
+               if name != "OPENBLAS_NUM_THREADS")
+
+
+def test_this_worker_and_what_it_starts_were_given_a_thread_count():
+    """Set before the workers started: a worker inherits it, and passes it on."""
+    import os
+    import subprocess
+    import sys
+
+    from mlp_course.grader.kernel import THREAD_VARIABLES
+
+    child = subprocess.run([sys.executable, "-c", "import os, sys; print(' '.join("
+                            "os.environ.get(n, '-') for n in sys.argv[1:]))", *THREAD_VARIABLES],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert "-" not in child and child == [os.environ[name] for name in THREAD_VARIABLES]
