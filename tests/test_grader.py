@@ -1133,6 +1133,9 @@ def _ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job started in the background
 
 
+SLOW_STUDENT = "student4"
+
+
 def _stop_after(command: list[str], out: Path, graded: int, signal_number: int, env: dict,
                 background: bool = False):
     import subprocess
@@ -1151,6 +1154,8 @@ def _stop_after(command: list[str], out: Path, graded: int, signal_number: int, 
             break
         time.sleep(0.05)
     assert process.poll() is None, process.communicate()
+    assert not [r for r in document["submissions"] if SLOW_STUDENT in r["submission"]], \
+        "the slow student was graded before the run was stopped: nothing kept it busy"
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=120)
     return process.returncode, stdout, stderr
@@ -1187,9 +1192,13 @@ def test_a_stopped_run_leaves_a_valid_partial_gradebook_and_resume_finishes_it(t
 def _stop_and_resume(untouched, solved, submitted: Path, out: Path, scratch: Path) -> None:
     import signal
 
-    for number in range(5):
+    for number in range(4):
         nbformat.write(solved if number % 2 else untouched,
                        str(submitted / f"student{number}.ipynb"))
+    # a slow student: the stopped runs are still busy with it when the signal is sent, so
+    # a run cannot finish in the moment between the test seeing a record and signalling
+    nbformat.write(insert_before(untouched, "softmax", "import time\n\ntime.sleep(8)"),
+                   str(submitted / f"{SLOW_STUDENT}.ipynb"))
     env = dict(os.environ, TMPDIR=str(scratch), MLP_COURSE_LANG="en")
 
     # SIGTERM after the first notebook, to a run that ignores Ctrl-C (a background job)
