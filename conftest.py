@@ -220,4 +220,3 @@ def pytest_xdist_make_scheduler(config, log):
     # hand the files out in the order above, not by their number of tests
     config.option.loadscopereorder = False
     return Scheduling(config, log)
-
