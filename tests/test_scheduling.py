@@ -3,16 +3,22 @@
 Only the test workers collect under ``-n``; in a worker the options say ``dist="no"`` and
 no ``numprocesses``, so the order is decided by whether the process is a worker at all.
 These tests drive the real hook with stand-in items and configs (a worker's config is the
-one with ``workerinput``).
+one with ``workerinput``). The last two check the thread counts the root conftest gives
+every process of the run.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from mlp_course.grader.kernel import THREAD_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,15 +89,11 @@ def test_a_run_without_workers_keeps_the_collection_order(root_conftest):
 
 def test_one_thread_each_sets_what_is_unset_and_keeps_what_the_developer_set(root_conftest,
                                                                               monkeypatch):
-    from mlp_course.grader.kernel import THREAD_VARIABLES
-
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     monkeypatch.setenv("MKL_NUM_THREADS", "")
     root_conftest.one_thread_each()
-    import os
-
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
     assert all(os.environ[name] == "1" for name in THREAD_VARIABLES
                if name != "OPENBLAS_NUM_THREADS")
@@ -99,12 +101,6 @@ def test_one_thread_each_sets_what_is_unset_and_keeps_what_the_developer_set(roo
 
 def test_this_worker_and_what_it_starts_were_given_a_thread_count():
     """Set before the workers started: a worker inherits it, and passes it on."""
-    import os
-    import subprocess
-    import sys
-
-    from mlp_course.grader.kernel import THREAD_VARIABLES
-
     child = subprocess.run([sys.executable, "-c", "import os, sys; print(' '.join("
                             "os.environ.get(n, '-') for n in sys.argv[1:]))", *THREAD_VARIABLES],
                            capture_output=True, text=True, check=True).stdout.split()
