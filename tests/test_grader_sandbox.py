@@ -660,7 +660,10 @@ def test_a_cell_that_floods_or_hangs_is_named(tmp_path, bwrap_works):
 PROBE = r'''
 import json, os, sys
 seen = {"env": sorted(os.environ), "root": sorted(os.listdir("/")), "cwd": os.getcwd(),
-        "traceback mode": get_ipython().InteractiveTB.mode}
+        "traceback mode": get_ipython().InteractiveTB.mode,
+        "debugger": getattr(get_ipython().kernel, "debugger", None) is not None,
+        "debugpy": [name for name, module in sys.modules.items()
+                    if module is not None and name.split(".")[0] in ("debugpy", "pydevd")]}
 for folder in FOLDERS:
     sys.path.append(folder)
 for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):
@@ -768,6 +771,8 @@ def test_what_a_sandboxed_kernel_sees(tmp_path, bwrap_works, monkeypatch):
     # an error costs the kernel its name and message only (formatting frames costs more
     # than many a cell; the grader reads no traceback)
     assert seen["traceback mode"] == "Minimal"
+    # nor a debugger nobody attaches: its imports alone cost every kernel's start-up
+    assert seen["debugger"] is False and seen["debugpy"] == [], seen["debugpy"]
     for name in ("scipy", "scipy.special", "torch.nn.functional", "sklearn"):
         assert seen[name] in ("ModuleNotFoundError", "ImportError"), (name, seen[name])
     assert "not available while grading" in seen["torch.softmax"] \

@@ -79,6 +79,9 @@ lower(resource.RLIMIT_CORE, 0)
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 sys.argv[0] = "ipykernel_launcher"
+# no debugger: nobody attaches one to a graded kernel, and ipykernel imports debugpy
+# at start-up only to offer it (some 80 ms of every kernel's start)
+sys.modules["debugpy"] = None
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 """
