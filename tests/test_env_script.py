@@ -73,6 +73,16 @@ def _env_module(monkeypatch, tmp_path):
     return module
 
 
+def _pip(command: list[str]) -> tuple[str, str] | None:
+    """(whose pip, its command) of a pip call: "this Python's" working on the environment
+    (``--python``), or "the environment's"; None for any other program."""
+    if command[1:3] != ["-m", "pip"]:
+        return None
+    if command[3] == "--python":
+        return "this Python's", command[5]
+    return "the environment's", command[3]
+
+
 @pytest.mark.parametrize("uv_works, lang, fallback", [
     (True, "en", None),
     (False, "en", "uv could not install requirements-dev.txt; pip installs it instead"),
@@ -89,7 +99,7 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
         if command[1] == "-c":                          # which torch the environment has
             return subprocess.CompletedProcess(command, 1, stdout="", stderr="not found")
         calls.append(command)
-        if command[1:4] == ["-m", "pip", "download"]:   # pip leaves the wheel it found
+        if _pip(command) and _pip(command)[1] == "download":   # pip leaves the wheel it found
             folder = Path(command[command.index("--dest") + 1])
             wheel = folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"
             wheel.write_bytes(b"")
@@ -102,25 +112,59 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
     pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
             if line.startswith("torch==")]
     assert pins and env._pins("torch") == pins
-    installs = [call for call in calls if call[1:4] == ["-m", "pip", "install"]]
+    installs = [call for call in calls if _pip(call) and _pip(call)[1] == "install"]
     assert installs and all("--no-compile" in call for call in installs)
-    assert calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-1].startswith("uv")
-    assert calls[1][1:4] == ["-m", "pip", "download"] and "--no-deps" in calls[1]
+    # this Python's pip, on the environment: no pip of the environment's own is made first
+    mine = ["this Python's", "install"]
+    assert list(_pip(calls[0])) == mine and calls[0][0] == sys.executable
+    assert calls[0][4] == str(env.PYTHON) and calls[0][-1].startswith("uv")
+    assert list(_pip(calls[1])) == ["this Python's", "download"] and "--no-deps" in calls[1]
     assert calls[1][-1] == pins[0]                      # the pinned torch, found by pip
-    # uv installs everything, torch from the very file pip fetched
+    # uv installs everything, torch from the very file pip fetched, and pip itself
     assert calls[2][0].endswith("uv") and calls[2][-3:] == ["-r", "requirements-dev.txt",
                                                             str(fetched[0])]
+    assert any(part.startswith("pip>=") for part in calls[2])
     assert not fetched[0].exists(), "the fetched file is not left behind"
     assert not any("--upgrade" in call for call in calls), "pip does not upgrade itself"
     said = capsys.readouterr().out
     if uv_works:
         assert len(calls) == 3 and said == ""
-    else:                                               # uv failed: pip installs it all
-        assert calls[3][1:4] == ["-m", "pip", "install"] and calls[3][-1] == pins[0]
-        assert calls[4][1:4] == ["-m", "pip", "install"] and \
-            calls[4][-2:] == ["-r", "requirements-dev.txt"]
-        assert len(calls) == 5
+    else:           # uv failed: the environment's own pip (there, or made) installs it all
+        own = [call for call in calls[3:] if _pip(call) == ("the environment's", "install")]
+        assert [call[-1] for call in own[:1]] == pins
+        assert own[1][-2:] == ["-r", "requirements-dev.txt"] and len(own) == 2
         assert fallback in said
+
+
+def test_an_older_pip_gives_the_environment_its_own_first(monkeypatch, tmp_path):
+    """pip before 22.3 has no ``--python``: the environment gets its own pip (ensurepip),
+    which then installs uv and fetches torch."""
+    env = _env_module(monkeypatch, tmp_path)
+    calls = []
+
+    def run(command, **kwargs):
+        command = [str(part) for part in command]
+        if command[1] == "-c":
+            return subprocess.CompletedProcess(command, 1, stdout="", stderr="not found")
+        calls.append(command)
+        if command[1:4] == ["-m", "pip", "--python"]:    # "no such option: --python"
+            return subprocess.CompletedProcess(command, 2)
+        if command[1:4] == ["-m", "pip", "--version"]:   # the environment has no pip yet
+            return subprocess.CompletedProcess(command, 1)
+        if _pip(command) and _pip(command)[1] == "download":
+            folder = Path(command[command.index("--dest") + 1])
+            (folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(env.subprocess, "run", run)
+    env._install("requirements.txt")
+    python = str(env.PYTHON)
+    made = calls.index([python, "-m", "ensurepip", "--default-pip"])
+    after = calls[made + 1:]
+    assert [_pip(call) for call in after[:2]] == [("the environment's", "install"),
+                                                  ("the environment's", "download")]
+    assert all(call[0] == python for call in after[:2]) and after[0][-1].startswith("uv")
+    assert after[2][0].endswith("uv") and len(after) == 3
 
 
 @pytest.mark.parametrize("installed, fetched", [("2.13.0+cpu", False), ("2.13.0", False),
@@ -139,14 +183,14 @@ def test_a_torch_already_there_is_not_fetched_again(monkeypatch, tmp_path, insta
             assert command[-1] == "torch"
             return subprocess.CompletedProcess(command, 0, stdout=installed + "\n", stderr="")
         calls.append(command)
-        if command[1:4] == ["-m", "pip", "download"]:
+        if _pip(command) and _pip(command)[1] == "download":
             folder = Path(command[command.index("--dest") + 1])
             (folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(env.subprocess, "run", run)
     env._install("requirements.txt")
-    downloads = [call for call in calls if call[1:4] == ["-m", "pip", "download"]]
+    downloads = [call for call in calls if _pip(call) and _pip(call)[1] == "download"]
     assert bool(downloads) == fetched
     uv = [call for call in calls if call[0].endswith("uv")]
     assert len(uv) == 1

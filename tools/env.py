@@ -88,46 +88,67 @@ def _has(pin: str) -> bool:
     return found.returncode == 0 and (found.stdout or "").strip().split("+")[0] == version
 
 
+def _own_pip() -> list[str]:
+    """The environment's own pip, made now (Python's ensurepip) if it has none yet."""
+    own = [str(PYTHON), "-m", "pip"]
+    if subprocess.run([*own, "--version"], capture_output=True).returncode != 0:
+        subprocess.run([str(PYTHON), "-m", "ensurepip", "--default-pip"], check=True,
+                       stdout=subprocess.DEVNULL, cwd=ROOT)
+    return own
+
+
 def _install(wanted: str) -> None:
     """Install ``wanted`` into the environment, without compiling anything to bytecode.
 
     pip installs uv, a resolver and installer several times faster than pip, and fetches
     the exactly pinned torch unless the environment has it already (pip is what finds the
     CPU build where a machine provides one); then uv installs everything, torch from the
-    file pip fetched. Where uv cannot be had or fails, pip installs torch, then the rest.
-    No bytecode at install time: pip would compile every file of every package (torch's
-    alone is over half of pip's install); Python compiles what is imported, once, on
-    first use.
+    file pip fetched, and pip itself, so that the environment has its own. The pip that
+    does the first two is the one of the Python running this script, working on the
+    environment (``--python``, pip 22.3 and later): a new environment then needs no pip
+    of its own first, which Python's ensurepip takes some 4 s to make. With an older pip,
+    or none, the environment gets its own first. Where uv cannot be had or fails, pip
+    installs torch, then the rest. No bytecode at install time: pip would compile every
+    file of every package (torch's alone is over half of pip's install); Python compiles
+    what is imported, once, on first use.
 
     先由 pip 装上比它快几倍的 uv，并在环境里还没有时取得精确固定版本的 torch 安装文件
-    （机器上提供 CPU 版时只有 pip 找得到）；再由 uv 安装全部依赖，torch 用 pip 取得的
-    那个文件。拿不到 uv 或 uv 失败时，仍由 pip 先装 torch、再装其余的包。安装时不预编译
+    （机器上提供 CPU 版时只有 pip 找得到）；再由 uv 安装全部依赖（torch 用 pip 取得的那个
+    文件）以及 pip 本身，让环境有自己的 pip。前两步用的是运行本脚本的 Python 自带的 pip，
+    通过 ``--python`` 作用于课程环境（pip 22.3 起支持）：新环境因此不必先装一份自己的
+    pip——Python 的 ensurepip 装它要 4 秒左右。pip 版本较旧或没有 pip 时，才先给环境装上
+    它自己的 pip。拿不到 uv 或 uv 失败时，仍由 pip 先装 torch、再装其余的包。安装时不预编译
     字节码：pip 会把每个包的每个文件都编译一遍（仅 torch 就占一半以上时间）；Python 在
     第一次导入时只编译用到的模块，且只编译一次。
     """
-    # the pip that came with the environment (Python 3.10's is 23.0) does all this: no
-    # self-upgrade, which would ask the package index every time
-    pip = [str(PYTHON), "-m", "pip"]
-    install = [*pip, "install", "--disable-pip-version-check", "--no-compile"]
+    # no self-upgrade of pip, which would ask the package index every time
+    options = ["--disable-pip-version-check"]
+    pip = [sys.executable, "-m", "pip", "--python", str(PYTHON)]
     pins = _pins("torch")
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
     with tempfile.TemporaryDirectory(prefix="mlp-course-wheels-") as folder:
-        ready = uv.exists() or subprocess.run([*install, "--quiet", "uv>=0.5,<1"],
-                                              cwd=ROOT).returncode == 0
+        ready = uv.exists()
+        if not ready:
+            for_uv = ["install", *options, "--no-compile", "--quiet", "uv>=0.5,<1"]
+            ready = subprocess.run([*pip, *for_uv], cwd=ROOT).returncode == 0
+            if not ready:       # this Python's pip is older than 22.3, or missing
+                pip = _own_pip()
+                ready = subprocess.run([*pip, *for_uv], cwd=ROOT).returncode == 0
         # an environment set up before already has it: nothing to fetch, nothing to unpack
         missing = [pin for pin in pins if not _has(pin)] if ready else []
         files: list[str] = []
         if missing:
-            ready = subprocess.run([*pip, "download", "--disable-pip-version-check", "--quiet",
-                                    "--no-deps", "--dest", folder, *missing],
-                                   cwd=ROOT).returncode == 0
+            ready = subprocess.run([*pip, "download", *options, "--quiet", "--no-deps",
+                                    "--dest", folder, *missing], cwd=ROOT).returncode == 0
             files = sorted(str(path) for path in Path(folder).glob("*.whl"))
             ready = ready and len(files) == len(missing)
         if ready and subprocess.run([str(uv), "pip", "install", "--python", str(PYTHON),
-                                     "-r", wanted, *files], cwd=ROOT).returncode == 0:
+                                     "pip>=23", "-r", wanted, *files],
+                                    cwd=ROOT).returncode == 0:
             return
     _say(f"uv 没能安装 {wanted}，改用 pip 安装（会慢一些）。",
          f"uv could not install {wanted}; pip installs it instead (slower).")
+    install = [*_own_pip(), "install", *options, "--no-compile"]
     if pins:
         subprocess.run([*install, *pins], check=True, cwd=ROOT)
     subprocess.run([*install, "-r", wanted], check=True, cwd=ROOT)
@@ -142,7 +163,8 @@ def setup(dev: bool = False) -> None:
         raise SystemExit(2)
     if not PYTHON.exists():
         _say(f"正在创建虚拟环境 {VENV.name}/", f"creating virtual environment in {VENV.name}/")
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        # no pip of its own yet: uv installs one with everything else (see _install)
+        venv.EnvBuilder(with_pip=False).create(VENV)
     stamps = _installed()
     if stamps.get(wanted) == _fingerprint(wanted):
         return
