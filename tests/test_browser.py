@@ -10,7 +10,10 @@ reports. The published copies, which lack this Python's version, are the control
 that shows the check can fail. These tests start
 JupyterLab from the project's environment on 127.0.0.1 (free port, throw-away
 token, throw-away copies of the lessons), drive Chromium, and keep a screenshot
-of every page in ``artifacts/browser/``.
+of every page in ``artifacts/browser/``. That JupyterLab loads what a learner's does:
+the extensions that only the development tools bring (nbgrader's menus, the classic
+notebook's, nbgitpuller's) are turned off for it (``tests/learner_env.py``), which also
+spares each page and server about a second of CPU.
 
 Without Chromium they are skipped, with the reason printed; in CI (``CI`` set)
 a missing browser fails the run instead.
@@ -35,6 +38,7 @@ import pytest
 from mlp_course.course.syllabus import ROOT
 from mlp_course.course.lab import (kernel_language_info, prepare_workspace, server_options,
                                    write_settings)
+from learner_env import development_only_extensions, learner_jupyter_config
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +80,8 @@ class Lab:
         env["JUPYTERLAB_SETTINGS_DIR"] = str(write_settings(lang, tmp / "settings"))
         env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "workspaces")
         env["JUPYTER_RUNTIME_DIR"] = str(tmp / "runtime")
+        # the learner's JupyterLab: none of the development tools' extensions
+        env["JUPYTER_CONFIG_DIR"] = str(learner_jupyter_config(tmp / "config"))
         env.pop("MPLBACKEND", None)
         if kernels is not None:     # its python3 kernel starts warm (tests/warm_kernels.py)
             env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels),
@@ -348,6 +354,21 @@ def check_interface_language(page: Page, lang: str):
     assert ("文件" if lang == "zh" else "File") in menus, f"JupyterLab menus: {menus}"
 
 
+def check_only_the_learners_extensions(page: Page, lab: Lab):
+    """No extension that only the development tools bring (nbgrader's, say) is loaded,
+    in the page or in the server; the widgets' and JupyterLab's own are."""
+    server, development = development_only_extensions()
+    assert development and server, "requirements-dev.txt brings nbgrader, whose " \
+                                   "extensions are the ones these tests leave out"
+    plugins = page.page.evaluate("() => window.jupyterapp.listPlugins()")
+    loaded = {plugin.split(":")[0] for plugin in plugins}
+    assert not loaded & development, sorted(loaded & development)
+    assert "@jupyter-widgets/jupyterlab-manager" in loaded
+    log = Path(lab.log.name).read_text(encoding="utf-8")
+    linked = set(re.findall(r"(\S+) \| extension was successfully linked", log))
+    assert "jupyterlab" in linked and not linked & server, sorted(linked & server)
+
+
 def type_in_the_glossary(page: Page):
     box = page.page.locator(".mlp-glossary-widget input").first
     box.scroll_into_view_if_needed()
@@ -375,6 +396,7 @@ def test_softmax_lesson_runs_and_its_sliders_move_the_bars(lab_page, lab):
     open_notebook(page, lab, lesson)
     assert opened_as_changed(page) is False, "a workspace lesson opened as unsaved"
     check_interface_language(page, lab.lang)
+    check_only_the_learners_extensions(page, lab)
     run_all(page)
     page.screenshot()
     assert tracebacks(page) == [], f"cells with errors in {FIRST_LESSON} ({lab.lang})"

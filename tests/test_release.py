@@ -44,6 +44,7 @@ import pytest
 
 from mlp_course.course import publish
 from mlp_course.course.syllabus import COURSE, ROOT
+from learner_env import requirement_closure
 from test_browser import _free_port
 
 pytestmark = pytest.mark.slow
@@ -169,33 +170,6 @@ def test_the_wheel_works_in_a_fresh_environment_from_another_folder(wheel, tmp_p
 # ---------------------------------------------------------------------------
 # The class releases
 
-def _requirement_closure(requirements: Path) -> set[str]:
-    """The distributions a requirements file asks for, with everything they depend on."""
-    from importlib import metadata
-
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    lines = (line.split("#")[0].strip() for line in requirements.read_text("utf-8").splitlines())
-    pending = [Requirement(line) for line in lines if line and not line.startswith("-")]
-    extras_of: dict[str, set[str]] = {}
-    while pending:
-        requirement = pending.pop()
-        name = canonicalize_name(requirement.name)
-        if name in extras_of and set(requirement.extras) <= extras_of[name]:
-            continue
-        extras = extras_of.setdefault(name, set())
-        extras |= set(requirement.extras)
-        installed = metadata.distribution(requirement.name)
-        assert installed.version in requirement.specifier, (requirement, installed.version)
-        for spec in installed.requires or []:
-            needed = Requirement(spec)
-            if needed.marker is None or any(needed.marker.evaluate({"extra": extra})
-                                            for extra in {"", *extras}):
-                pending.append(needed)
-    return set(extras_of)
-
-
 def _seeded_venv(target: Path, requirements: Path, uv: bool = False) -> Path:
     """A fresh environment holding, as hard links, the installed files of exactly the
     distributions ``requirements`` needs (no console scripts), with their compiled
@@ -228,7 +202,7 @@ def _seeded_venv(target: Path, requirements: Path, uv: bool = False) -> Path:
     # pip too, as ensurepip would put it there, for the release's own set-up to use; with
     # ``uv``, uv and its program, which that set-up has pip install first of all (the
     # suite's own set-up, on every run, has just done so with the same command)
-    for name in _requirement_closure(requirements) | {"pip"} | ({"uv"} if uv else set()):
+    for name in requirement_closure(requirements) | {"pip"} | ({"uv"} if uv else set()):
         installed = metadata.distribution(name)
         base = os.fspath(installed.locate_file(""))
         for file in installed.files or ():

@@ -1,0 +1,82 @@
+"""What a learner's environment holds, read from the metadata of the one that runs the tests.
+
+The development environment is the learner's plus the tools in ``requirements-dev.txt``.
+Some of those tools plug into JupyterLab (nbgrader's menus and server extensions, the
+classic notebook's, nbgitpuller's), which a learner's JupyterLab never has:
+:func:`learner_jupyter_config` makes a Jupyter configuration folder that leaves them out.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+from mlp_course.course.syllabus import ROOT
+
+LEARNER_REQUIREMENTS = ROOT / "requirements.txt"
+
+
+def requirement_closure(requirements: Path) -> set[str]:
+    """The distributions a requirements file asks for, with everything they depend on."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = (line.split("#")[0].strip() for line in requirements.read_text("utf-8").splitlines())
+    pending = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    extras_of: dict[str, set[str]] = {}
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in extras_of and set(requirement.extras) <= extras_of[name]:
+            continue
+        extras = extras_of.setdefault(name, set())
+        extras |= set(requirement.extras)
+        installed = metadata.distribution(requirement.name)
+        assert installed.version in requirement.specifier, (requirement, installed.version)
+        for spec in installed.requires or []:
+            needed = Requirement(spec)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra})
+                                            for extra in {"", *extras}):
+                pending.append(needed)
+    return set(extras_of)
+
+
+def development_only_extensions() -> tuple[set[str], set[str]]:
+    """(server extensions, JupyterLab extensions) that this environment's distributions
+    outside the learner's requirements install and enable."""
+    from packaging.utils import canonicalize_name
+
+    learner = requirement_closure(LEARNER_REQUIREMENTS)
+    server: set[str] = set()
+    lab: set[str] = set()
+    for installed in metadata.distributions():
+        if canonicalize_name(installed.metadata["Name"]) in learner:
+            continue
+        for file in installed.files or ():
+            parts = file.parts
+            if file.suffix == ".json" and "jupyter_server_config.d" in parts:
+                config = json.loads(Path(installed.locate_file(file)).read_text("utf-8"))
+                enabled = config.get("ServerApp", {}).get("jpserver_extensions", {})
+                server |= {name for name, on in enabled.items() if on}
+            elif file.name == "package.json" and "labextensions" in parts:
+                # an extension's own package.json sits at the top of its folder
+                folder = "/".join(parts[parts.index("labextensions") + 1:-1])
+                package = json.loads(Path(installed.locate_file(file)).read_text("utf-8"))
+                if package.get("name") == folder:
+                    lab.add(folder)
+    return server, lab
+
+
+def learner_jupyter_config(folder: Path) -> Path:
+    """A Jupyter configuration folder (``JUPYTER_CONFIG_DIR``) whose JupyterLab loads only
+    what a learner's would: every development-only extension turned off."""
+    server, lab = development_only_extensions()
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    (folder / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {name: False for name in sorted(server)}}},
+        indent=1), encoding="utf-8")
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: True for name in sorted(lab)}}, indent=1),
+        encoding="utf-8")
+    return folder
