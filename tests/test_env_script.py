@@ -83,6 +83,16 @@ def _pip(command: list[str]) -> tuple[str, str] | None:
     return "the environment's", command[3]
 
 
+def _download(command: list[str]) -> Path | None:
+    """What a pip download leaves in its ``--dest`` folder, made here: the wheel it found."""
+    if not (_pip(command) and _pip(command)[1] == "download"):
+        return None
+    folder = Path(command[command.index("--dest") + 1])
+    wheel = folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"
+    wheel.write_bytes(b"")
+    return wheel
+
+
 @pytest.mark.parametrize("uv_works, lang, fallback", [
     (True, "en", None),
     (False, "en", "uv could not install requirements-dev.txt; pip installs it instead"),
@@ -99,10 +109,8 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
         if command[1] == "-c":                          # which torch the environment has
             return subprocess.CompletedProcess(command, 1, stdout="", stderr="not found")
         calls.append(command)
-        if _pip(command) and _pip(command)[1] == "download":   # pip leaves the wheel it found
-            folder = Path(command[command.index("--dest") + 1])
-            wheel = folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl"
-            wheel.write_bytes(b"")
+        wheel = _download(command)
+        if wheel is not None:
             fetched.append(wheel)
         failed = command[0].endswith("uv") and not uv_works
         return subprocess.CompletedProcess(command, 1 if failed else 0)
@@ -151,9 +159,7 @@ def test_an_older_pip_gives_the_environment_its_own_first(monkeypatch, tmp_path)
             return subprocess.CompletedProcess(command, 2)
         if command[1:4] == ["-m", "pip", "--version"]:   # the environment has no pip yet
             return subprocess.CompletedProcess(command, 1)
-        if _pip(command) and _pip(command)[1] == "download":
-            folder = Path(command[command.index("--dest") + 1])
-            (folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+        _download(command)
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(env.subprocess, "run", run)
@@ -183,9 +189,7 @@ def test_a_torch_already_there_is_not_fetched_again(monkeypatch, tmp_path, insta
             assert command[-1] == "torch"
             return subprocess.CompletedProcess(command, 0, stdout=installed + "\n", stderr="")
         calls.append(command)
-        if _pip(command) and _pip(command)[1] == "download":
-            folder = Path(command[command.index("--dest") + 1])
-            (folder / "torch-2.13.0+cpu-cp311-cp311-linux_x86_64.whl").write_bytes(b"")
+        _download(command)
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(env.subprocess, "run", run)
