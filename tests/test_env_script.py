@@ -144,10 +144,13 @@ def test_pip_fetches_torch_and_uv_installs_everything_or_pip_does(monkeypatch, t
         assert fallback in said
 
 
-def test_an_older_pip_gives_the_environment_its_own_first(monkeypatch, tmp_path):
+@pytest.mark.parametrize("uv_there", [False, True])
+def test_an_older_pip_gives_the_environment_its_own_first(monkeypatch, tmp_path, uv_there):
     """pip before 22.3 has no ``--python``: the environment gets its own pip (ensurepip),
-    which then installs uv and fetches torch."""
+    which then installs uv and fetches torch (only fetches it, where uv is there already)."""
     env = _env_module(monkeypatch, tmp_path)
+    if uv_there:
+        (tmp_path / "uv").write_bytes(b"")
     calls = []
 
     def run(command, **kwargs):
@@ -167,10 +170,12 @@ def test_an_older_pip_gives_the_environment_its_own_first(monkeypatch, tmp_path)
     python = str(env.PYTHON)
     made = calls.index([python, "-m", "ensurepip", "--default-pip"])
     after = calls[made + 1:]
-    assert [_pip(call) for call in after[:2]] == [("the environment's", "install"),
-                                                  ("the environment's", "download")]
-    assert all(call[0] == python for call in after[:2]) and after[0][-1].startswith("uv")
-    assert after[2][0].endswith("uv") and len(after) == 3
+    expected = [("the environment's", "install")] * (not uv_there) + \
+        [("the environment's", "download")]
+    assert [_pip(call) for call in after[:-1]] == expected
+    assert all(call[0] == python for call in after[:-1])
+    assert uv_there or after[0][-1].startswith("uv")
+    assert after[-1][0].endswith("uv") and len(after) == len(expected) + 1
 
 
 @pytest.mark.parametrize("installed, fetched", [("2.13.0+cpu", False), ("2.13.0", False),

@@ -124,22 +124,27 @@ def _install(wanted: str) -> None:
     # no self-upgrade of pip, which would ask the package index every time
     options = ["--disable-pip-version-check"]
     pip = [sys.executable, "-m", "pip", "--python", str(PYTHON)]
+
+    def pip_does(*args: str) -> bool:
+        nonlocal pip
+        if subprocess.run([*pip, *args], cwd=ROOT).returncode == 0:
+            return True
+        if "--python" not in pip:
+            return False
+        pip = _own_pip()    # this Python's pip is older than 22.3, or missing
+        return subprocess.run([*pip, *args], cwd=ROOT).returncode == 0
+
     pins = _pins("torch")
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
     with tempfile.TemporaryDirectory(prefix="mlp-course-wheels-") as folder:
-        ready = uv.exists()
-        if not ready:
-            for_uv = ["install", *options, "--no-compile", "--quiet", "uv>=0.5,<1"]
-            ready = subprocess.run([*pip, *for_uv], cwd=ROOT).returncode == 0
-            if not ready:       # this Python's pip is older than 22.3, or missing
-                pip = _own_pip()
-                ready = subprocess.run([*pip, *for_uv], cwd=ROOT).returncode == 0
+        ready = uv.exists() or pip_does("install", *options, "--no-compile", "--quiet",
+                                        "uv>=0.5,<1")
         # an environment set up before already has it: nothing to fetch, nothing to unpack
         missing = [pin for pin in pins if not _has(pin)] if ready else []
         files: list[str] = []
         if missing:
-            ready = subprocess.run([*pip, "download", *options, "--quiet", "--no-deps",
-                                    "--dest", folder, *missing], cwd=ROOT).returncode == 0
+            ready = pip_does("download", *options, "--quiet", "--no-deps", "--dest", folder,
+                             *missing)
             files = sorted(str(path) for path in Path(folder).glob("*.whl"))
             ready = ready and len(files) == len(missing)
         if ready and subprocess.run([str(uv), "pip", "install", "--python", str(PYTHON),
