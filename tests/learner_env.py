@@ -8,6 +8,7 @@ classic notebook's, nbgitpuller's), which a learner's JupyterLab never has:
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import metadata
 from pathlib import Path
@@ -42,9 +43,11 @@ def requirement_closure(requirements: Path) -> set[str]:
     return set(extras_of)
 
 
-def development_only_extensions() -> tuple[set[str], set[str]]:
+@functools.cache
+def development_only_extensions() -> tuple[frozenset[str], frozenset[str]]:
     """(server extensions, JupyterLab extensions) that this environment's distributions
-    outside the learner's requirements install and enable."""
+    outside the learner's requirements install and enable. Read once per process (every
+    distribution's file list: about 0.3 s)."""
     from packaging.utils import canonicalize_name
 
     learner = requirement_closure(LEARNER_REQUIREMENTS)
@@ -65,7 +68,7 @@ def development_only_extensions() -> tuple[set[str], set[str]]:
                 package = json.loads(Path(installed.locate_file(file)).read_text("utf-8"))
                 if package.get("name") == folder:
                     lab.add(folder)
-    return server, lab
+    return frozenset(server), frozenset(lab)
 
 
 def learner_jupyter_config(folder: Path) -> Path:

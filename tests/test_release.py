@@ -199,9 +199,9 @@ def _seeded_venv(target: Path, requirements: Path, uv: bool = False) -> Path:
         except OSError:     # another file system: copy, keeping the time bytecode checks
             shutil.copy2(source, destination)
 
-    # pip too, as ensurepip would put it there, for the release's own set-up to use; with
-    # ``uv``, uv and its program, which that set-up has pip install first of all (the
-    # suite's own set-up, on every run, has just done so with the same command)
+    # pip too, which the release's own set-up has uv install with the rest; with ``uv``,
+    # uv and its program, which that set-up has pip install first of all (the suite's own
+    # set-up, on every run, has just done both with the same commands)
     for name in requirement_closure(requirements) | {"pip"} | ({"uv"} if uv else set()):
         installed = metadata.distribution(name)
         base = os.fspath(installed.locate_file(""))
