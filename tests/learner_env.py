@@ -4,6 +4,8 @@ The development environment is the learner's plus the tools in ``requirements-de
 Some of those tools plug into JupyterLab (nbgrader's menus and server extensions, the
 classic notebook's, nbgitpuller's), which a learner's JupyterLab never has:
 :func:`learner_jupyter_config` makes a Jupyter configuration folder that leaves them out.
+A learner's environment is the one ``requirements.txt`` installs; on a hub it is the
+single-user image's, ``binder/requirements.txt`` (which adds nbgitpuller and JupyterHub).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from mlp_course.course.syllabus import ROOT
 
 LEARNER_REQUIREMENTS = ROOT / "requirements.txt"
+HUB_REQUIREMENTS = ROOT / "binder" / "requirements.txt"
 
 
 def requirement_closure(requirements: Path) -> set[str]:
@@ -24,7 +27,9 @@ def requirement_closure(requirements: Path) -> set[str]:
     from packaging.utils import canonicalize_name
 
     lines = (line.split("#")[0].strip() for line in requirements.read_text("utf-8").splitlines())
-    pending = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    # "." is the course's own package, installed from the checkout
+    pending = [Requirement(_project_name() if line == "." else line)
+               for line in lines if line and not line.startswith("-")]
     extras_of: dict[str, set[str]] = {}
     while pending:
         requirement = pending.pop()
@@ -43,14 +48,22 @@ def requirement_closure(requirements: Path) -> set[str]:
     return set(extras_of)
 
 
+def _project_name() -> str:
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["name"]
+
+
 @functools.cache
-def development_only_extensions() -> tuple[frozenset[str], frozenset[str]]:
+def development_only_extensions(requirements: Path = LEARNER_REQUIREMENTS
+                                ) -> tuple[frozenset[str], frozenset[str]]:
     """(server extensions, JupyterLab extensions) that this environment's distributions
-    outside the learner's requirements install and enable. Read once per process (every
-    distribution's file list: about 0.3 s)."""
+    outside ``requirements`` (and what it depends on) install and enable. Read once per
+    process and file (every distribution's file list: about 0.3 s)."""
     from packaging.utils import canonicalize_name
 
-    learner = requirement_closure(LEARNER_REQUIREMENTS)
+    learner = requirement_closure(requirements)
     server: set[str] = set()
     lab: set[str] = set()
     for installed in metadata.distributions():
@@ -71,10 +84,10 @@ def development_only_extensions() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(server), frozenset(lab)
 
 
-def learner_jupyter_config(folder: Path) -> Path:
+def learner_jupyter_config(folder: Path, requirements: Path = LEARNER_REQUIREMENTS) -> Path:
     """A Jupyter configuration folder (``JUPYTER_CONFIG_DIR``) whose JupyterLab loads only
-    what a learner's would: every development-only extension turned off."""
-    server, lab = development_only_extensions()
+    what one installed from ``requirements`` would: every other extension turned off."""
+    server, lab = development_only_extensions(requirements)
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     (folder / "jupyter_server_config.json").write_text(json.dumps(
         {"ServerApp": {"jpserver_extensions": {name: False for name in sorted(server)}}},

@@ -49,6 +49,7 @@ from mlp_course.course import student_repo
 from mlp_course.course.notebooks import BEGIN
 from mlp_course.course.syllabus import ROOT
 from mlp_course.i18n import CourseValueError
+from learner_env import HUB_REQUIREMENTS, development_only_extensions, learner_jupyter_config
 from test_browser import CHROMIUM, _free_port
 
 try:
@@ -445,6 +446,12 @@ class Hub:
         # not visible inside the namespace)
         course_config = state / "mlp_course.py"
         shutil.copy(DEPLOY / "jupyterhub_config.d" / "mlp_course.py", course_config)
+        # the single-user image holds binder/requirements.txt alone: the development
+        # tools' JupyterLab extensions (nbgrader's, say) are turned off, as they are absent
+        # there. The folder is one more place to read configuration from, below the hub's
+        # own (which students may pass through); each student's own folder, where their
+        # settings (the interface language) are written, stays theirs.
+        jupyter_config = learner_jupyter_config(folder / "jupyter-config", HUB_REQUIREMENTS)
         config = state / "jupyterhub_config.py"
         config.write_text(f"""
 c = get_config()
@@ -466,6 +473,7 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [{str(singleuser)!r}]
 # for the test only: window.jupyterapp tells when the notebook's kernel is really ready
 c.Spawner.args.append("--LabApp.expose_app_in_browser=True")
+c.Spawner.environment.update({{"JUPYTER_CONFIG_PATH": {str(jupyter_config)!r}}})
 """, encoding="utf-8")
         needed = sorted({Path(sys.base_prefix).resolve(), venv,
                          Path(mlp_course.__file__).resolve().parent,
@@ -738,6 +746,7 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             phase("server started, course pulled, lesson page open")
             wait_for_notebook(page)
             phase("kernel ready")
+            plugins = page.page.evaluate("() => window.jupyterapp.listPlugins()")
             run_all(page, timeout_s=240)
             phase("lesson ran")
             check_interface_language(page, student.lang)
@@ -768,7 +777,8 @@ def _student_journey(hub: Hub, git_host: GitHost, student: Student, other: Stude
             page.screenshot("-isolation")
             phase("isolation checked")
             return {"phases": phases, "lesson_files": lesson_files, "home_files": home_files, "tracebacks": errors, "contents": contents, "others": others,
-                    "others_file": others_file, "kernel": kernel, "console": console}
+                    "others_file": others_file, "kernel": kernel, "console": console,
+                    "extensions": {plugin.split(":")[0] for plugin in plugins}}
         except Exception:
             page.screenshot("-failed")
             raise
@@ -793,8 +803,18 @@ def test_two_students_pull_the_course_run_lesson_01_in_parallel_and_stay_apart(c
     (ROOT / "artifacts" / "hub").mkdir(parents=True, exist_ok=True)
     (ROOT / "artifacts" / "hub" / "run.json").write_text(json.dumps(record, indent=2))
 
+    # each server loads what the single-user image has, and nothing the development tools add
+    server_only, lab_only = development_only_extensions(HUB_REQUIREMENTS)
+    assert server_only and lab_only, "requirements-dev.txt brings nbgrader, whose " \
+                                     "extensions a hub's image does not have"
+    linked = set(re.findall(r"(\S+) \| extension was successfully linked",
+                            hub.log_path.read_text(encoding="utf-8")))
+    assert {"jupyterlab", "nbgitpuller"} <= linked and not linked & server_only, sorted(linked)
     for student, other in ((zh, en), (en, zh)):
         result = results[student.lang]
+        extensions = result["extensions"]
+        assert "@jupyter-widgets/jupyterlab-manager" in extensions
+        assert not extensions & lab_only, sorted(extensions & lab_only)
         assert result["tracebacks"] == [], f"errors in lesson 01 ({student.lang})"
         assert result["console"] == [], f"JavaScript console errors: {result['console']}"
 
