@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from mlp_course.course.syllabus import ROOT
 
 LEARNER_REQUIREMENTS = ROOT / "requirements.txt"
 HUB_REQUIREMENTS = ROOT / "binder" / "requirements.txt"
+# how a Jupyter server logs each server extension it loads
+LINKED = re.compile(r"(\S+) \| extension was successfully linked")
 
 
 def requirement_closure(requirements: Path) -> set[str]:
@@ -85,8 +88,9 @@ def development_only_extensions(requirements: Path = LEARNER_REQUIREMENTS
 
 
 def learner_jupyter_config(folder: Path, requirements: Path = LEARNER_REQUIREMENTS) -> Path:
-    """A Jupyter configuration folder (``JUPYTER_CONFIG_DIR``) whose JupyterLab loads only
-    what one installed from ``requirements`` would: every other extension turned off."""
+    """A Jupyter configuration folder (for ``JUPYTER_CONFIG_DIR`` or ``JUPYTER_CONFIG_PATH``)
+    whose JupyterLab loads only what one installed from ``requirements`` would: every other
+    extension turned off."""
     server, lab = development_only_extensions(requirements)
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     (folder / "jupyter_server_config.json").write_text(json.dumps(
@@ -96,3 +100,20 @@ def learner_jupyter_config(folder: Path, requirements: Path = LEARNER_REQUIREMEN
         {"disabledExtensions": {name: True for name in sorted(lab)}}, indent=1),
         encoding="utf-8")
     return folder
+
+
+def check_extensions(plugins: list[str], server_log: str,
+                     requirements: Path = LEARNER_REQUIREMENTS,
+                     linked: tuple[str, ...] = ("jupyterlab",)) -> None:
+    """Fail unless a JupyterLab loaded only what one installed from ``requirements`` would:
+    ``plugins`` is its page's ``window.jupyterapp.listPlugins()``, ``server_log`` its
+    server's log, which must show the server extensions ``linked``. The widgets' extension
+    must be in the page."""
+    server, lab = development_only_extensions(requirements)
+    assert server and lab, "requirements-dev.txt brings nbgrader, whose extensions " \
+                           f"{requirements.name} does not install"
+    loaded = {plugin.split(":")[0] for plugin in plugins}
+    assert not loaded & lab, sorted(loaded & lab)
+    assert "@jupyter-widgets/jupyterlab-manager" in loaded
+    found = set(LINKED.findall(server_log))
+    assert set(linked) <= found and not found & server, sorted(found)

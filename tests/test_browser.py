@@ -38,7 +38,7 @@ import pytest
 from mlp_course.course.syllabus import ROOT
 from mlp_course.course.lab import (kernel_language_info, prepare_workspace, server_options,
                                    write_settings)
-from learner_env import development_only_extensions, learner_jupyter_config
+from learner_env import check_extensions, learner_jupyter_config
 
 pytestmark = pytest.mark.browser
 
@@ -357,16 +357,8 @@ def check_interface_language(page: Page, lang: str):
 def check_only_the_learners_extensions(page: Page, lab: Lab):
     """No extension that only the development tools bring (nbgrader's, say) is loaded,
     in the page or in the server; the widgets' and JupyterLab's own are."""
-    server, development = development_only_extensions()
-    assert development and server, "requirements-dev.txt brings nbgrader, whose " \
-                                   "extensions are the ones these tests leave out"
-    plugins = page.page.evaluate("() => window.jupyterapp.listPlugins()")
-    loaded = {plugin.split(":")[0] for plugin in plugins}
-    assert not loaded & development, sorted(loaded & development)
-    assert "@jupyter-widgets/jupyterlab-manager" in loaded
-    log = Path(lab.log.name).read_text(encoding="utf-8")
-    linked = set(re.findall(r"(\S+) \| extension was successfully linked", log))
-    assert "jupyterlab" in linked and not linked & server, sorted(linked & server)
+    check_extensions(page.page.evaluate("() => window.jupyterapp.listPlugins()"),
+                     Path(lab.log.name).read_text(encoding="utf-8"))
 
 
 def type_in_the_glossary(page: Page):
